@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds t2sql and runs the whole test suite: the release build (all tests, model part included),
+# then the ASan+UBSan build of the core on the fast tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release
+if [[ "${T2SQL_SKIP_ASAN:-0}" != 1 ]]; then
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$jobs"
+  ctest --preset asan
+fi
