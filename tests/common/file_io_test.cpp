@@ -12,11 +12,18 @@ namespace t2sql {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path temp_dir() {
-  fs::path dir = fs::temp_directory_path() / ("t2sql-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
+// A fresh folder per test, removed when the test ends.
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("t2sql-test-" + std::to_string(::getpid()))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
 
 TEST(FileIo, MissingFileIsNotFound) {
   try {
@@ -29,7 +36,8 @@ TEST(FileIo, MissingFileIsNotFound) {
 }
 
 TEST(FileIo, AtomicWriteReplacesWholeFile) {
-  fs::path file = temp_dir() / "atomic.txt";
+  TempDir dir;
+  fs::path file = dir.path() / "atomic.txt";
   write_file_atomic(file, "first version, long");
   write_file_atomic(file, "second");
   EXPECT_EQ(read_file(file), "second");
