@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libsentencepiece-dev libyaml-cpp-dev libpcre2-dev
+  libsentencepiece-dev libyaml-cpp-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--dev" ]]; then

@@ -1,0 +1,99 @@
+#include "text/sentencepiece_tokenizer.hpp"
+
+#include <fmt/format.h>
+#include <sentencepiece_processor.h>
+
+#include "common/error.hpp"
+#include "common/file_io.hpp"
+#include "common/utf8.hpp"
+
+namespace t2sql::text {
+namespace {
+
+class SentencePieceTokenizer : public Tokenizer {
+ public:
+  SentencePieceTokenizer(std::string_view bytes, std::string source) : source_(std::move(source)) {
+    auto status = processor_.LoadFromSerializedProto(bytes);
+    if (!status.ok()) fail(ErrorCode::kParse, "{}: not a SentencePiece model: {}", source_, status.ToString());
+    auto id_or_none = [](int id) -> std::optional<TokenId> {
+      if (id < 0) return std::nullopt;
+      return id;
+    };
+    settings_.bos_id = id_or_none(processor_.bos_id());
+    settings_.eos_id = id_or_none(processor_.eos_id());
+    settings_.pad_id = id_or_none(processor_.pad_id());
+    if (settings_.bos_id) settings_.bos_token = processor_.IdToPiece(*settings_.bos_id);
+    if (settings_.eos_id) settings_.eos_token = processor_.IdToPiece(*settings_.eos_id);
+  }
+
+  std::vector<TokenId> encode(std::string_view text, bool add_special) const override {
+    require_utf8(text, "text to tokenize");
+    std::vector<int> pieces;
+    auto status = processor_.Encode(text, &pieces);
+    if (!status.ok()) fail(ErrorCode::kInternal, "{}: encode failed: {}", source_, status.ToString());
+    std::vector<TokenId> ids;
+    ids.reserve(pieces.size() + 2);
+    if (add_special && settings_.add_bos && settings_.bos_id) ids.push_back(*settings_.bos_id);
+    ids.insert(ids.end(), pieces.begin(), pieces.end());
+    if (add_special && settings_.add_eos && settings_.eos_id) ids.push_back(*settings_.eos_id);
+    return ids;
+  }
+
+  // Runs of ordinary ids go through SentencePiece's decoder; special (control/unknown) tokens are
+  // written as their piece text between runs, or dropped with skip_special.
+  std::string decode_bytes(std::span<const TokenId> ids, bool skip_special) const override {
+    std::string out;
+    std::vector<int> run;
+    auto flush = [&] {
+      if (run.empty()) return;
+      std::string text;
+      auto status = processor_.Decode(run, &text);
+      if (!status.ok()) fail(ErrorCode::kInternal, "{}: decode failed: {}", source_, status.ToString());
+      out += text;
+      run.clear();
+    };
+    for (TokenId id : ids) {
+      check_id(id);
+      if (is_special(id)) {
+        if (skip_special) continue;
+        flush();
+        out += processor_.IdToPiece(id);
+        continue;
+      }
+      run.push_back(id);
+    }
+    flush();
+    return out;
+  }
+
+  std::string id_to_piece(TokenId id) const override {
+    check_id(id);
+    return processor_.IdToPiece(id);
+  }
+  std::optional<TokenId> piece_to_id(std::string_view piece) const override {
+    int id = processor_.PieceToId(piece);
+    if (id == processor_.unk_id() && processor_.IdToPiece(id) != piece) return std::nullopt;
+    return id;
+  }
+  size_t vocab_size() const override { return static_cast<size_t>(processor_.GetPieceSize()); }
+  bool is_special(TokenId id) const override {
+    return id >= 0 && id < processor_.GetPieceSize() && (processor_.IsControl(id) || processor_.IsUnknown(id));
+  }
+  std::string describe() const override { return fmt::format("SentencePiece model, {} ids", vocab_size()); }
+
+ private:
+  std::string source_;
+  sentencepiece::SentencePieceProcessor processor_;
+};
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_sentencepiece_bytes(std::string_view bytes, const std::string& source_name) {
+  return std::make_unique<SentencePieceTokenizer>(bytes, source_name);
+}
+
+std::unique_ptr<Tokenizer> load_sentencepiece_file(const std::filesystem::path& path) {
+  return load_sentencepiece_bytes(read_file(path), path.string());
+}
+
+}  // namespace t2sql::text
