@@ -1,0 +1,59 @@
+// Loading and saving Llama-family checkpoints in the Hugging Face layout: config.json +
+// model.safetensors (or shards + model.safetensors.index.json). Also the bridge between mapped
+// safetensors views and torch tensors, shared by the LoRA and quantization code.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nn/llama_model.hpp"
+#include "nn/safetensors.hpp"
+
+namespace t2sql::nn {
+
+struct LoadOptions {
+  // Compute dtype of the floating-point parameters (weights stored as F32/F16/BF16 are converted).
+  torch::ScalarType dtype = torch::kFloat32;
+  torch::Device device = torch::kCPU;
+};
+
+// Builds the model for `directory`/config.json and fills every parameter and buffer from the
+// checkpoint. Errors: a missing tensor, a shape mismatch, an integer/float dtype mismatch, or an
+// unexpected tensor (a sign of the wrong architecture) name the tensor and the file.
+LlamaModel load_llama_model(const std::filesystem::path& directory, const LoadOptions& options = {});
+
+// Fills `module`'s named parameters and buffers (names prefixed by `prefix`) from `checkpoint`.
+// Returns the checkpoint names that were used.
+std::vector<std::string> load_module_tensors(torch::nn::Module& module, const SafetensorsCheckpoint& checkpoint,
+                                             const std::string& prefix = "");
+
+// Writes config.json + model.safetensors (sharded above `max_shard_bytes`). Floating-point
+// tensors are stored as `dtype` (F32, BF16 or F16); config torch_dtype follows. LoRA adapters are
+// not part of the base checkpoint (see lora.hpp).
+void save_llama_model(LlamaModel& model, const std::filesystem::path& directory,
+                      TensorDtype dtype = TensorDtype::kF32,
+                      uint64_t max_shard_bytes = 5'000'000'000ULL);
+
+// A view of a mapped tensor as a torch tensor (no copy; valid while the file is open).
+torch::Tensor tensor_from_view(const TensorView& view);
+torch::ScalarType torch_dtype_of(TensorDtype dtype);
+TensorDtype tensor_dtype_of(torch::ScalarType dtype);
+// "float32" / "bfloat16" / "float16" (config.json spelling) <-> TensorDtype.
+std::string config_dtype_name(TensorDtype dtype);
+
+// Tensors to write, owning contiguous CPU copies so the byte views stay valid.
+class TensorWriteList {
+ public:
+  // Adds `tensor` converted to `dtype` (floating tensors only are converted).
+  void add(const std::string& name, const torch::Tensor& tensor, TensorDtype dtype);
+  const std::vector<TensorToWrite>& items() const { return items_; }
+
+ private:
+  std::vector<torch::Tensor> storage_;
+  std::vector<TensorToWrite> items_;
+};
+
+}  // namespace t2sql::nn
