@@ -37,8 +37,8 @@ int authorize(void* /*user*/, int action, const char* arg1, const char* arg2, co
       if (arg2 != nullptr && sqlite3_stricmp(arg2, "load_extension") == 0) return SQLITE_DENY;
       return SQLITE_OK;
     case SQLITE_PRAGMA:
-      // arg2 non-null means "PRAGMA x = value": always a change.
-      return (arg2 == nullptr && is_read_only_pragma(arg1)) ? SQLITE_OK : SQLITE_DENY;
+      // The whitelisted pragmas only report; their argument (arg2) is a table or index name.
+      return is_read_only_pragma(arg1) ? SQLITE_OK : SQLITE_DENY;
     default:
       return SQLITE_DENY;  // writes, DDL, ATTACH/DETACH, transactions, ANALYZE, ...
   }

@@ -1,0 +1,98 @@
+#include "data/sft_prep.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+
+#include "common/error.hpp"
+#include "common/file_io.hpp"
+#include "common/progress.hpp"
+#include "data/synthetic_dataset.hpp"
+
+namespace t2sql {
+
+std::vector<size_t> seeded_permutation(size_t n, uint64_t seed) {
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::mt19937_64 rng(seed);
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  return order;
+}
+
+namespace {
+// Indices kept out of `n` items: the first `limit` (or all), or a seeded pick.
+std::vector<size_t> pick(size_t n, int64_t limit, bool shuffle, uint64_t seed) {
+  std::vector<size_t> order;
+  if (shuffle) {
+    order = seeded_permutation(n, seed);
+  } else {
+    order.resize(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+  }
+  if (limit >= 0 && static_cast<size_t>(limit) < n) order.resize(static_cast<size_t>(limit));
+  return order;
+}
+
+void append_record(std::string& out, const std::vector<ChatMessage>& conversation, const std::string& db_id, const std::string& source) {
+  nlohmann::ordered_json record;
+  nlohmann::ordered_json prompt = nlohmann::ordered_json::array();
+  for (size_t i = 0; i + 1 < conversation.size(); ++i) prompt.push_back({{"role", conversation[i].role}, {"content", conversation[i].content}});
+  record["prompt"] = std::move(prompt);
+  record["completion"] = nlohmann::ordered_json::array({{{"role", "assistant"}, {"content", conversation.back().content}}});
+  record["db_id"] = db_id;
+  record["source"] = source;
+  out += record.dump();
+  out += '\n';
+}
+}  // namespace
+
+PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options, const std::filesystem::path& out) {
+  if (options.num_train < -1) fail(ErrorCode::kInvalidArgument, "--num-train must be -1 (all) or a count, not {}", options.num_train);
+  if (options.num_synthetic < -1)
+    fail(ErrorCode::kInvalidArgument, "--num-synthetic must be -1 (all) or a count, not {}", options.num_synthetic);
+  std::vector<const SpiderExample*> spider;
+  for (SpiderSplit split : options.splits)
+    for (const SpiderExample& example : corpus.examples(split)) spider.push_back(&example);
+  const std::vector<size_t> spider_kept = pick(spider.size(), options.num_train, options.shuffle, options.seed);
+
+  std::vector<SyntheticRecord> synthetic;
+  std::vector<size_t> synthetic_kept;
+  if (!options.synthetic.empty()) {
+    synthetic = load_synthetic_records(options.synthetic);
+    synthetic_kept = pick(synthetic.size(), options.num_synthetic, options.shuffle, options.seed);
+  }
+
+  PrepSummary summary;
+  std::string text;
+  ProgressBar progress("prep", static_cast<int64_t>(spider_kept.size() + synthetic_kept.size()), options.progress);
+  for (size_t index : spider_kept) {
+    const SpiderExample& example = *spider[index];
+    const std::string schema = corpus.schema_text(example.db_id, example.split, options.prompt);
+    append_record(text, build_conversation(schema, example.question, example.query, options.prompt.roles), example.db_id,
+                  fmt::format("spider/{}", spider_split_name(example.split)));
+    ++summary.spider_records;
+    progress.advance();
+  }
+  for (size_t index : synthetic_kept) {
+    const SyntheticRecord& record = synthetic[index];
+    std::string schema = record.sql_context;
+    if (options.prompt.schema_format == SchemaFormat::kCompact) {
+      const std::string where = fmt::format("{}: record {}", options.synthetic.string(), record.line);
+      SerializeOptions serialize;
+      serialize.format = SchemaFormat::kCompact;
+      serialize.budget = options.prompt.budget;
+      schema = serialize_schema(schema_from_sql_context(record.sql_context, where, 0), serialize).text;
+    }
+    append_record(text, build_conversation(schema, record.sql_prompt, record.sql, options.prompt.roles), record.id, "synthetic");
+    ++summary.synthetic_records;
+    progress.advance();
+  }
+  progress.finish();
+  write_file_atomic(out, text);
+  summary.bytes = text.size();
+  return summary;
+}
+
+}  // namespace t2sql

@@ -1,0 +1,43 @@
+// `t2sql data prep`: supervised fine-tuning records, one JSON object per line:
+//   {"prompt": [{"role": "system", ...}, {"role": "user", ...}],   (or the folded user turn)
+//    "completion": [{"role": "assistant", "content": " name FROM singer"}],
+//    "db_id": "concert_singer", "source": "spider/train"}
+// (TRL's conversational prompt-completion layout). Spider splits come first, in file order, then
+// synthetic records (schema = their sql_context verbatim, as the reference does, or the compact
+// form of the schema SQLite builds from it).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "data/spider_corpus.hpp"
+
+namespace t2sql {
+
+struct PrepOptions {
+  std::vector<SpiderSplit> splits = {SpiderSplit::kTrain, SpiderSplit::kTrainOthers};
+  int64_t num_train = -1;           // Spider examples kept (-1: all)
+  std::filesystem::path synthetic;  // synthetic records file (empty: none)
+  int64_t num_synthetic = -1;       // synthetic records kept (-1: all)
+  // Without shuffle the first N of each source are kept (what the reference does: its
+  // dataset.shuffle(seed) result is discarded); with it, a seeded shuffle picks and orders them.
+  bool shuffle = false;
+  uint64_t seed = 42;
+  PromptOptions prompt;
+  bool progress = true;             // progress bar on stderr (only when it is a terminal)
+};
+
+struct PrepSummary {
+  size_t spider_records = 0;
+  size_t synthetic_records = 0;
+  size_t bytes = 0;
+};
+
+// Builds the records and writes them atomically to `out`.
+PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options, const std::filesystem::path& out);
+
+// A seeded Fisher-Yates permutation of 0..n-1 (the same on every platform: mt19937_64 only).
+std::vector<size_t> seeded_permutation(size_t n, uint64_t seed);
+
+}  // namespace t2sql

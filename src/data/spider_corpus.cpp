@@ -1,0 +1,117 @@
+#include "data/spider_corpus.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "common/error.hpp"
+#include "common/paths.hpp"
+#include "common/utf8.hpp"
+
+namespace t2sql {
+namespace fs = std::filesystem;
+
+SpiderCorpus::SpiderCorpus(fs::path dir)
+    : layout_(resolve_spider_layout(dir.empty() ? default_spider_dir() : dir)),
+      manifest_(load_database_manifest(layout_.database_dir / "MANIFEST.tsv")),
+      warn_([](const std::string& message) { std::fprintf(stderr, "warning: %s\n", message.c_str()); }) {}
+
+SpiderCorpus::~SpiderCorpus() = default;
+
+const std::vector<SpiderExample>& SpiderCorpus::examples(SpiderSplit split) {
+  auto it = examples_.find(split);
+  if (it == examples_.end())
+    it = examples_.emplace(split, load_spider_examples(layout_.examples_file(split), split)).first;
+  return it->second;
+}
+
+const std::map<std::string, Schema>& SpiderCorpus::table_schemas(SpiderSplit split) {
+  const fs::path& file = layout_.tables_file_for(split);
+  auto it = tables_by_file_.find(file);
+  if (it == tables_by_file_.end()) it = tables_by_file_.emplace(file, load_tables_json(file)).first;
+  return it->second;
+}
+
+const Schema& SpiderCorpus::table_schema(const std::string& db_id, SpiderSplit split) {
+  const auto& schemas = table_schemas(split);
+  auto it = schemas.find(db_id);
+  if (it == schemas.end())
+    fail(ErrorCode::kNotFound, "unknown db_id '{}': not in {}", db_id, layout_.tables_file_for(split).string());
+  return it->second;
+}
+
+const DatabaseStatus* SpiderCorpus::database_status(const std::string& db_id) const {
+  auto it = manifest_.find(db_id);
+  return it == manifest_.end() ? nullptr : &it->second;
+}
+
+void SpiderCorpus::warn_once(const std::string& db_id) {
+  const DatabaseStatus* status = database_status(db_id);
+  if (!status || !status->degraded() || warned_[db_id]) return;
+  warned_[db_id] = true;
+  if (warn_)
+    warn_(fmt::format("database {} is {} (not the official file; results on it are not comparable){}{}", db_id, status->status,
+                      status->note.empty() ? "" : ": ", status->note));
+}
+
+const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSplit split, int sample_rows) {
+  const Schema& expected = table_schema(db_id, split);
+  const fs::path& database_dir = layout_.database_dir_for(split);
+  const std::string key = (database_dir / db_id).string();
+  auto it = databases_.find(key);
+  if (it != databases_.end() && it->second.rows_read >= sample_rows) return it->second.schema;
+
+  const fs::path file = spider_database_file(database_dir, db_id);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail(ErrorCode::kNotFound, "database file not found for db_id '{}': {}", db_id, file.string());
+  warn_once(db_id);
+  SqlSandbox sandbox(file);
+  Schema live = introspect_sqlite_file(sandbox, db_id, sample_rows);
+  for (const Table& table : expected.tables)
+    if (!is_internal_table(table.name) && !live.find_table(table.name))
+      fail(ErrorCode::kNotFound, "database {} lacks table '{}' named in {}", file.string(), table.name,
+           layout_.tables_file_for(split).string());
+  // Keep tables.json's natural names beside the live spelling.
+  for (Table& table : live.tables) {
+    const Table* annotated = expected.find_table(table.name);
+    if (!annotated) continue;
+    table.natural_name = annotated->natural_name;
+    for (Column& column : table.columns)
+      if (auto index = annotated->find_column(column.name)) column.natural_name = annotated->columns[*index].natural_name;
+  }
+  CachedDatabase& cached = databases_[key];
+  cached.schema = std::move(live);
+  cached.rows_read = sample_rows;
+  return cached.schema;
+}
+
+std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options) {
+  const bool has_budget = options.budget.max_chars > 0 || options.budget.max_tokens > 0;
+  const int rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
+  const std::string key = fmt::format("{}|{}|{}|{}", (layout_.database_dir_for(split) / db_id).string(),
+                                      schema_format_name(options.schema_format), rows, options.max_value_chars);
+  if (!has_budget) {
+    if (auto it = schema_texts_.find(key); it != schema_texts_.end()) return it->second;
+  }
+  SerializeOptions serialize;
+  serialize.format = options.schema_format;
+  serialize.sample_rows = rows;
+  serialize.max_value_chars = options.max_value_chars;
+  serialize.budget = options.budget;
+  std::string text = serialize_schema(database_schema(db_id, split, rows), serialize).text;
+  if (!has_budget) schema_texts_[key] = text;
+  return text;
+}
+
+std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question, SpiderSplit split,
+                                              const PromptOptions& options, std::span<const FewShotExample> few_shot) {
+  require_utf8(question, "question");
+  return build_prompt(schema_text(db_id, split, options), question, options.roles, few_shot);
+}
+
+std::vector<ChatMessage> SpiderCorpus::prompt(const SpiderExample& example, const PromptOptions& options,
+                                              std::span<const FewShotExample> few_shot) {
+  return prompt(example.db_id, example.question, example.split, options, few_shot);
+}
+
+}  // namespace t2sql
