@@ -869,8 +869,9 @@ class HfTokenizer : public Tokenizer {
       if (l == vocab_.end() || r == vocab_.end() || m == vocab_.end()) {
         fail(ErrorCode::kParse, "{}: merges[{}] (\"{}\", \"{}\") uses a token missing from the vocab", where, rank, left, right);
       }
-      // Keep the first (lowest) rank when a pair is listed twice, as the reference does.
-      merges_.emplace(pair_key(l->second, r->second), MergeResult{static_cast<int>(rank), m->second});
+      // A pair listed twice keeps its last rank: the tokenizers library and the JS port both build
+      // their merge map by inserting in file order, later entries overwriting earlier ones.
+      merges_.insert_or_assign(pair_key(l->second, r->second), MergeResult{static_cast<int>(rank), m->second});
     }
   }
 

@@ -1,20 +1,19 @@
 #include "text/sentencepiece_tokenizer.hpp"
 
 #include <fmt/format.h>
-#include <sentencepiece_processor.h>
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
 #include "common/utf8.hpp"
+#include "text/sentencepiece_library.hpp"
 
 namespace t2sql::text {
 namespace {
 
 class SentencePieceTokenizer : public Tokenizer {
  public:
-  SentencePieceTokenizer(std::string_view bytes, std::string source) : source_(std::move(source)) {
-    auto status = processor_.LoadFromSerializedProto(bytes);
-    if (!status.ok()) fail(ErrorCode::kParse, "{}: not a SentencePiece model: {}", source_, status.ToString());
+  SentencePieceTokenizer(std::string_view bytes, std::string source)
+      : source_(std::move(source)), processor_(bytes, source_) {
     auto id_or_none = [](int id) -> std::optional<TokenId> {
       if (id < 0) return std::nullopt;
       return id;
@@ -22,15 +21,13 @@ class SentencePieceTokenizer : public Tokenizer {
     settings_.bos_id = id_or_none(processor_.bos_id());
     settings_.eos_id = id_or_none(processor_.eos_id());
     settings_.pad_id = id_or_none(processor_.pad_id());
-    if (settings_.bos_id) settings_.bos_token = processor_.IdToPiece(*settings_.bos_id);
-    if (settings_.eos_id) settings_.eos_token = processor_.IdToPiece(*settings_.eos_id);
+    if (settings_.bos_id) settings_.bos_token = processor_.id_to_piece(*settings_.bos_id);
+    if (settings_.eos_id) settings_.eos_token = processor_.id_to_piece(*settings_.eos_id);
   }
 
   std::vector<TokenId> encode(std::string_view text, bool add_special) const override {
     require_utf8(text, "text to tokenize");
-    std::vector<int> pieces;
-    auto status = processor_.Encode(text, &pieces);
-    if (!status.ok()) fail(ErrorCode::kInternal, "{}: encode failed: {}", source_, status.ToString());
+    const std::vector<int> pieces = processor_.encode(text);
     std::vector<TokenId> ids;
     ids.reserve(pieces.size() + 2);
     if (add_special && settings_.add_bos && settings_.bos_id) ids.push_back(*settings_.bos_id);
@@ -46,10 +43,7 @@ class SentencePieceTokenizer : public Tokenizer {
     std::vector<int> run;
     auto flush = [&] {
       if (run.empty()) return;
-      std::string text;
-      auto status = processor_.Decode(run, &text);
-      if (!status.ok()) fail(ErrorCode::kInternal, "{}: decode failed: {}", source_, status.ToString());
-      out += text;
+      out += processor_.decode(run);
       run.clear();
     };
     for (TokenId id : ids) {
@@ -57,7 +51,7 @@ class SentencePieceTokenizer : public Tokenizer {
       if (is_special(id)) {
         if (skip_special) continue;
         flush();
-        out += processor_.IdToPiece(id);
+        out += processor_.id_to_piece(id);
         continue;
       }
       run.push_back(id);
@@ -68,22 +62,22 @@ class SentencePieceTokenizer : public Tokenizer {
 
   std::string id_to_piece(TokenId id) const override {
     check_id(id);
-    return processor_.IdToPiece(id);
+    return processor_.id_to_piece(id);
   }
   std::optional<TokenId> piece_to_id(std::string_view piece) const override {
-    int id = processor_.PieceToId(piece);
-    if (id == processor_.unk_id() && processor_.IdToPiece(id) != piece) return std::nullopt;
+    int id = processor_.piece_to_id(piece);
+    if (id == processor_.unk_id() && processor_.id_to_piece(id) != piece) return std::nullopt;
     return id;
   }
-  size_t vocab_size() const override { return static_cast<size_t>(processor_.GetPieceSize()); }
+  size_t vocab_size() const override { return static_cast<size_t>(processor_.piece_size()); }
   bool is_special(TokenId id) const override {
-    return id >= 0 && id < processor_.GetPieceSize() && (processor_.IsControl(id) || processor_.IsUnknown(id));
+    return id >= 0 && id < processor_.piece_size() && (processor_.is_control(id) || processor_.is_unknown(id));
   }
   std::string describe() const override { return fmt::format("SentencePiece model, {} ids", vocab_size()); }
 
  private:
   std::string source_;
-  sentencepiece::SentencePieceProcessor processor_;
+  SentencePieceModel processor_;
 };
 
 }  // namespace
