@@ -8,6 +8,7 @@ expected.safetensors with
   padded_mask    I64 (2, 10)
   padded_logits  F32 (2, 10, vocab) forward with the attention mask
   greedy         I64 (2, 8)         8 greedy tokens after each prompt
+  beam_eos, beam_tokens, beam_score  beam search (3 beams, 6 new tokens, eos beam_eos) on prompt 0
 Usage: /usr/bin/python3 tools/reference_model/make_fixtures.py tests/fixtures/models
 """
 import json
@@ -123,10 +124,17 @@ def main(out_dir):
             padded_mask[1, :3] = 0
             padded_logits = ref.forward(cfg, w, padded_ids, padded_mask)
             greedy = torch.tensor([ref.greedy(cfg, w, input_ids[b].tolist(), 8) for b in range(2)])
+            # beam search (3 beams, 6 tokens) with the third greedy token of prompt 0 as eos, so a
+            # hypothesis finishes early
+            beam_eos = int(greedy[0, 2])
+            beam_tokens, beam_score = ref.beam_search(cfg, w, input_ids[0].tolist(), 3, 6, [beam_eos])
         ref.save_safetensors(os.path.join(directory, "expected.safetensors"), {
             "input_ids": input_ids, "logits": logits.float(), "padded_ids": padded_ids,
-            "padded_mask": padded_mask, "padded_logits": padded_logits.float(), "greedy": greedy})
-        print(f"{name}: {sum(v.numel() for v in w.values())} parameters, greedy {greedy.tolist()}")
+            "padded_mask": padded_mask, "padded_logits": padded_logits.float(), "greedy": greedy,
+            "beam_eos": torch.tensor([beam_eos]), "beam_tokens": torch.tensor(beam_tokens),
+            "beam_score": torch.tensor([beam_score], dtype=torch.float32)})
+        print(f"{name}: {sum(v.numel() for v in w.values())} parameters, greedy {greedy.tolist()}, "
+              f"beam {beam_tokens} ({beam_score:.4f})")
 
 
 if __name__ == "__main__":

@@ -227,3 +227,59 @@ def greedy(cfg, w, prompt, max_new_tokens):
         out.append(token)
         ids.append(token)
     return out
+
+
+def beam_search(cfg, w, prompt, num_beams, max_new_tokens, eos_ids, length_penalty=1.0, early_stopping=False):
+    """transformers' _beam_search + BeamSearchScorer for one prompt, without a cache.
+
+    Returns (tokens, score) of the best hypothesis; tokens end with the eos id when it finished."""
+    beams = [list(prompt) for _ in range(num_beams)]
+    beam_scores = torch.zeros(num_beams, dtype=torch.float64)
+    beam_scores[1:] = -1e9
+    hyps, worst = [], 1e9
+    prompt_len = len(prompt)
+
+    def add(tokens, score_sum, gen_len):
+        nonlocal worst
+        score = score_sum / (gen_len ** length_penalty)
+        if len(hyps) < num_beams or score > worst:
+            hyps.append((score, tokens))
+            if len(hyps) > num_beams:
+                ordered = sorted((s, i) for i, (s, _) in enumerate(hyps))
+                del hyps[ordered[0][1]]
+                worst = ordered[1][0]
+            else:
+                worst = min(score, worst)
+
+    done = False
+    for _ in range(max_new_tokens):
+        logits = forward(cfg, w, torch.tensor(beams))[:, -1, :].float()
+        scores = torch.log_softmax(logits, dim=-1).double() + beam_scores[:, None]
+        vocab = scores.shape[-1]
+        values, indices = torch.topk(scores.view(-1), 2 * num_beams)
+        cur_len = len(beams[0]) + 1
+        nxt = []
+        for rank, (value, index) in enumerate(zip(values.tolist(), indices.tolist())):
+            beam, token = index // vocab, index % vocab
+            if token in eos_ids:
+                if rank >= num_beams:
+                    continue
+                add(beams[beam][prompt_len:] + [token], value, cur_len - prompt_len)
+            else:
+                nxt.append((beam, token, value))
+            if len(nxt) == num_beams:
+                break
+        if len(hyps) >= num_beams:
+            if early_stopping:
+                done = True
+            else:
+                done = worst >= values.max().item() / ((cur_len - prompt_len) ** length_penalty)
+        beams = [beams[b] + [t] for b, t, _ in nxt]
+        beam_scores = torch.tensor([v for _, _, v in nxt], dtype=torch.float64)
+        if done:
+            break
+    if not done:
+        for b in range(num_beams):
+            add(beams[b][prompt_len:], beam_scores[b].item(), len(beams[b]) - prompt_len)
+    best = max(hyps, key=lambda h: h[0])
+    return best[1], best[0]
