@@ -12,22 +12,21 @@ namespace {
 
 class SentencePieceTokenizer : public Tokenizer {
  public:
-  SentencePieceTokenizer(std::string_view bytes, std::string source)
-      : source_(std::move(source)), processor_(bytes, source_) {
+  SentencePieceTokenizer(std::string_view bytes, std::string source) : model_(bytes, std::move(source)) {
     auto id_or_none = [](int id) -> std::optional<TokenId> {
       if (id < 0) return std::nullopt;
       return id;
     };
-    settings_.bos_id = id_or_none(processor_.bos_id());
-    settings_.eos_id = id_or_none(processor_.eos_id());
-    settings_.pad_id = id_or_none(processor_.pad_id());
-    if (settings_.bos_id) settings_.bos_token = processor_.id_to_piece(*settings_.bos_id);
-    if (settings_.eos_id) settings_.eos_token = processor_.id_to_piece(*settings_.eos_id);
+    settings_.bos_id = id_or_none(model_.bos_id());
+    settings_.eos_id = id_or_none(model_.eos_id());
+    settings_.pad_id = id_or_none(model_.pad_id());
+    if (settings_.bos_id) settings_.bos_token = model_.id_to_piece(*settings_.bos_id);
+    if (settings_.eos_id) settings_.eos_token = model_.id_to_piece(*settings_.eos_id);
   }
 
   std::vector<TokenId> encode(std::string_view text, bool add_special) const override {
     require_utf8(text, "text to tokenize");
-    const std::vector<int> pieces = processor_.encode(text);
+    std::vector<int> pieces = model_.encode(text);
     std::vector<TokenId> ids;
     ids.reserve(pieces.size() + 2);
     if (add_special && settings_.add_bos && settings_.bos_id) ids.push_back(*settings_.bos_id);
@@ -43,7 +42,7 @@ class SentencePieceTokenizer : public Tokenizer {
     std::vector<int> run;
     auto flush = [&] {
       if (run.empty()) return;
-      out += processor_.decode(run);
+      out += model_.decode(run);
       run.clear();
     };
     for (TokenId id : ids) {
@@ -51,7 +50,7 @@ class SentencePieceTokenizer : public Tokenizer {
       if (is_special(id)) {
         if (skip_special) continue;
         flush();
-        out += processor_.id_to_piece(id);
+        out += model_.id_to_piece(id);
         continue;
       }
       run.push_back(id);
@@ -62,22 +61,21 @@ class SentencePieceTokenizer : public Tokenizer {
 
   std::string id_to_piece(TokenId id) const override {
     check_id(id);
-    return processor_.id_to_piece(id);
+    return model_.id_to_piece(id);
   }
   std::optional<TokenId> piece_to_id(std::string_view piece) const override {
-    int id = processor_.piece_to_id(piece);
-    if (id == processor_.unk_id() && processor_.id_to_piece(id) != piece) return std::nullopt;
+    int id = model_.piece_to_id(piece);
+    if (id == model_.unk_id() && model_.id_to_piece(id) != piece) return std::nullopt;
     return id;
   }
-  size_t vocab_size() const override { return static_cast<size_t>(processor_.piece_size()); }
+  size_t vocab_size() const override { return static_cast<size_t>(model_.piece_size()); }
   bool is_special(TokenId id) const override {
-    return id >= 0 && id < processor_.piece_size() && (processor_.is_control(id) || processor_.is_unknown(id));
+    return id >= 0 && id < model_.piece_size() && (model_.is_control(id) || model_.is_unknown(id));
   }
   std::string describe() const override { return fmt::format("SentencePiece model, {} ids", vocab_size()); }
 
  private:
-  std::string source_;
-  SentencePieceModel processor_;
+  SentencePieceModel model_;
 };
 
 }  // namespace

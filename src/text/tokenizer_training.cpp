@@ -1,0 +1,73 @@
+#include "text/tokenizer_training.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "common/file_io.hpp"
+#include "common/utf8.hpp"
+#include "text/sentencepiece_library.hpp"
+
+namespace t2sql::text {
+namespace fs = std::filesystem;
+
+fs::path train_tokenizer(const TokenizerTrainingOptions& options) {
+  if (options.model_type != "bpe" && options.model_type != "unigram") {
+    fail(ErrorCode::kInvalidArgument, "--model-type must be bpe or unigram, not \"{}\"", options.model_type);
+  }
+  if (options.vocab_size < 16) fail(ErrorCode::kInvalidArgument, "--vocab-size must be at least 16");
+  if (options.threads < 1) fail(ErrorCode::kInvalidArgument, "--threads must be at least 1");
+  std::error_code ec;
+  if (!fs::exists(options.input, ec)) fail(ErrorCode::kNotFound, "training input not found: {}", options.input.string());
+  for (const std::string& symbol : options.user_defined_symbols) {
+    if (symbol.empty() || symbol.find_first_of(", \t\n") != std::string::npos) {
+      fail(ErrorCode::kInvalidArgument, "user-defined symbol \"{}\" must be non-empty without spaces or commas", symbol);
+    }
+  }
+  fs::path input = options.input;
+  fs::path temporary;
+  if (options.input_is_prep_jsonl) {
+    // One line per prompt and per completion; newlines inside become spaces (SentencePiece trains
+    // on lines).
+    std::string text;
+    for_each_jsonl_record(options.input, [&](const nlohmann::json& record, int line) {
+      for (const char* key : {"prompt", "completion"}) {
+        if (!record.is_object() || !record.contains(key) || !record[key].is_string()) {
+          fail(ErrorCode::kInvalidArgument, "{}:{}: expected a string \"{}\"", options.input.string(), line, key);
+        }
+        std::string value = record[key].get<std::string>();
+        for (char& c : value)
+          if (c == '\n' || c == '\r') c = ' ';
+        text += value;
+        text += '\n';
+      }
+    });
+    temporary = fs::path(options.output_prefix.string() + ".training.txt");
+    write_file_atomic(temporary, text);
+    input = temporary;
+  } else {
+    require_utf8(read_file(input), input.string());
+  }
+  std::string arguments = fmt::format(
+      "--input={} --model_prefix={} --model_type={} --vocab_size={} --byte_fallback={} --num_threads={} "
+      "--input_sentence_size=0 --shuffle_input_sentence=false --character_coverage=1.0 "
+      "--minloglevel=2",
+      input.string(), options.output_prefix.string(), options.model_type, options.vocab_size,
+      options.byte_fallback ? "true" : "false", options.threads);
+  if (!options.user_defined_symbols.empty()) {
+    std::string joined;
+    for (const std::string& symbol : options.user_defined_symbols) joined += (joined.empty() ? "" : ",") + symbol;
+    arguments += " --user_defined_symbols=" + joined;
+  }
+  try {
+    train_sentencepiece(arguments);
+  } catch (...) {
+    if (!temporary.empty()) fs::remove(temporary, ec);
+    throw;
+  }
+  if (!temporary.empty()) fs::remove(temporary, ec);
+  return fs::path(options.output_prefix.string() + ".model");
+}
+
+}  // namespace t2sql::text
