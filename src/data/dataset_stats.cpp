@@ -49,8 +49,11 @@ CorpusStats compute_corpus_stats(SpiderCorpus& corpus) {
   CorpusStats stats;
   const SpiderLayout& layout = corpus.layout();
   stats.root = layout.root.string();
-  for (SpiderSplit split : {SpiderSplit::kTrain, SpiderSplit::kTrainOthers, SpiderSplit::kDev, SpiderSplit::kTest}) {
-    if (!layout.has_split(split)) continue;
+  std::vector<SpiderSplit> present;
+  for (SpiderSplit split : {SpiderSplit::kTrain, SpiderSplit::kTrainOthers, SpiderSplit::kDev, SpiderSplit::kTest})
+    if (layout.has_split(split)) present.push_back(split);
+  corpus.preload(present);
+  for (SpiderSplit split : present) {
     const auto& examples = corpus.examples(split);
     SplitStats s;
     s.name = spider_split_name(split);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <future>
 
 #include "common/error.hpp"
 #include "common/paths.hpp"
@@ -23,6 +24,15 @@ const std::vector<SpiderExample>& SpiderCorpus::examples(SpiderSplit split) {
   if (it == examples_.end())
     it = examples_.emplace(split, load_spider_examples(layout_.examples_file(split), split)).first;
   return it->second;
+}
+
+void SpiderCorpus::preload(const std::vector<SpiderSplit>& splits) {
+  std::vector<std::pair<SpiderSplit, std::future<std::vector<SpiderExample>>>> pending;
+  for (SpiderSplit split : splits)
+    if (!examples_.count(split))
+      pending.emplace_back(split, std::async(std::launch::async, load_spider_examples, layout_.examples_file(split), split));
+  table_schemas(SpiderSplit::kDev);  // on this thread meanwhile
+  for (auto& [split, future] : pending) examples_.emplace(split, future.get());
 }
 
 const std::map<std::string, Schema>& SpiderCorpus::table_schemas(SpiderSplit split) {

@@ -49,6 +49,10 @@ class SpiderCorpus {
   // The examples of `split` (loaded once).
   const std::vector<SpiderExample>& examples(SpiderSplit split);
 
+  // Loads the example files of `splits` (those not loaded yet) and tables.json on parallel
+  // threads; the first error is rethrown. Later calls to examples() find them loaded.
+  void preload(const std::vector<SpiderSplit>& splits);
+
   // tables.json schemas serving `split` (test databases have their own file), keyed by db_id.
   const std::map<std::string, Schema>& table_schemas(SpiderSplit split = SpiderSplit::kDev);
 

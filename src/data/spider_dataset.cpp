@@ -85,40 +85,107 @@ const fs::path& SpiderLayout::database_dir_for(SpiderSplit split) const {
   return split == SpiderSplit::kTest && !test_database_dir.empty() ? test_database_dir : database_dir;
 }
 
+namespace {
+// SAX handler for Spider example files: keeps the string fields db_id, question and query of each
+// object in the top-level array and skips everything else (token lists, parsed SQL trees) without
+// building it, which keeps `t2sql data stats` fast.
+class ExampleCollector : public nlohmann::json_sax<json> {
+ public:
+  struct Raw {
+    std::optional<std::string> db_id, question, query;
+    std::vector<std::string> wrong_type;  // wanted fields that held something else than a string
+  };
+  std::vector<Raw> examples;
+  bool top_is_array = false;
+  bool bad_top_level = false;
+  bool saw_non_object = false;
+
+  bool null() override { return scalar(); }
+  bool boolean(bool) override { return scalar(); }
+  bool number_integer(number_integer_t) override { return scalar(); }
+  bool number_unsigned(number_unsigned_t) override { return scalar(); }
+  bool number_float(number_float_t, const string_t&) override { return scalar(); }
+  bool binary(binary_t&) override { return scalar(); }
+  bool string(string_t& value) override {
+    if (depth_ == 0) bad_top_level = true;
+    if (depth_ == 1) saw_non_object = true;
+    if (depth_ == 2 && field_ != nullptr) *field_ = std::move(value);
+    field_ = nullptr;
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) bad_top_level = true;
+    if (depth_ == 1) {
+      if (!in_array_) saw_non_object = true;
+      examples.emplace_back();
+    }
+    mark_wrong_type();
+    ++depth_;
+    return true;
+  }
+  bool end_object() override { --depth_; return true; }
+  bool start_array(std::size_t) override {
+    if (depth_ == 0) { top_is_array = true; in_array_ = true; }
+    else if (depth_ == 1) saw_non_object = true;
+    mark_wrong_type();
+    ++depth_;
+    return true;
+  }
+  bool end_array() override { --depth_; return true; }
+  bool key(string_t& name) override {
+    field_ = nullptr;
+    if (depth_ != 2) return true;
+    Raw& raw = examples.back();
+    if (name == "db_id") field_ = &raw.db_id;
+    else if (name == "question") field_ = &raw.question;
+    else if (name == "query") field_ = &raw.query;
+    field_name_ = name;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  bool scalar() {
+    if (depth_ == 0) bad_top_level = true;
+    if (depth_ == 1) saw_non_object = true;
+    mark_wrong_type();
+    return true;
+  }
+  void mark_wrong_type() {
+    if (depth_ == 2 && field_ != nullptr) examples.back().wrong_type.push_back(field_name_);
+    field_ = nullptr;
+  }
+  int depth_ = 0;
+  bool in_array_ = false;
+  std::optional<std::string>* field_ = nullptr;
+  std::string field_name_;
+};
+}  // namespace
+
 std::vector<SpiderExample> load_spider_examples(const fs::path& path, SpiderSplit split) {
   const std::string text = read_file(path);
-  // Spider files carry token lists and parsed SQL trees we never use: dropping them while parsing
-  // keeps `t2sql data stats` fast. A syntax error is re-parsed by parse_json() for line and column.
-  const json::parser_callback_t keep_needed_fields = [](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 2 && event == json::parse_event_t::key) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      return key == "db_id" || key == "question" || key == "query";
-    }
-    return true;
-  };
-  json document;
-  try {
-    document = json::parse(text, keep_needed_fields);
-  } catch (const json::parse_error&) {
+  ExampleCollector collector;
+  if (!json::sax_parse(text, &collector)) {
     parse_json(text, path.string());  // throws with line and column
-    throw;
+    fail(ErrorCode::kParse, "malformed JSON in {}", path.string());
   }
-  if (!document.is_array()) fail(ErrorCode::kParse, "{}: expected a JSON array of examples", path.string());
+  if (!collector.top_is_array || collector.bad_top_level)
+    fail(ErrorCode::kParse, "{}: expected a JSON array of examples", path.string());
+  if (collector.saw_non_object) fail(ErrorCode::kParse, "{}: every example must be a JSON object", path.string());
   std::vector<SpiderExample> examples;
-  examples.reserve(document.size());
-  for (size_t i = 0; i < document.size(); ++i) {
-    const json& entry = document[i];
-    if (!entry.is_object()) fail(ErrorCode::kParse, "{}: example {}: expected an object", path.string(), i);
-    auto field = [&](const char* name) -> std::string {
-      auto it = entry.find(name);
-      if (it == entry.end()) fail(ErrorCode::kParse, "{}: example {}: field '{}' is missing", path.string(), i, name);
-      if (!it->is_string()) fail(ErrorCode::kParse, "{}: example {}: field '{}' is not a string", path.string(), i, name);
-      return it->get<std::string>();
+  examples.reserve(collector.examples.size());
+  for (size_t i = 0; i < collector.examples.size(); ++i) {
+    auto& raw = collector.examples[i];
+    if (!raw.wrong_type.empty())
+      fail(ErrorCode::kParse, "{}: example {}: field '{}' is not a string", path.string(), i, raw.wrong_type.front());
+    auto take = [&](std::optional<std::string>& field, const char* name) {
+      if (!field) fail(ErrorCode::kParse, "{}: example {}: field '{}' is missing", path.string(), i, name);
+      return std::move(*field);
     };
     SpiderExample example;
-    example.db_id = field("db_id");
-    example.question = field("question");
-    example.query = field("query");
+    example.db_id = take(raw.db_id, "db_id");
+    example.question = take(raw.question, "question");
+    example.query = take(raw.query, "query");
     example.split = split;
     example.index = static_cast<int>(i);
     require_utf8(example.question, fmt::format("{}: example {}: question", path.string(), i));
