@@ -28,19 +28,44 @@ fs::path train_tokenizer(const TokenizerTrainingOptions& options) {
   fs::path input = options.input;
   fs::path temporary;
   if (options.input_is_prep_jsonl) {
-    // One line per prompt and per completion; newlines inside become spaces (SentencePiece trains
-    // on lines).
+    // Every line of every prompt message and completion becomes one training sentence
+    // (SentencePiece trains on lines and skips lines longer than max_sentence_length, so a whole
+    // schema must not be one line). `prompt` is the message list `t2sql data prep` writes
+    // ([{role, content}, ...]) or a plain string.
     std::string text;
-    for_each_jsonl_record(options.input, [&](const nlohmann::json& record, int line) {
-      for (const char* key : {"prompt", "completion"}) {
-        if (!record.is_object() || !record.contains(key) || !record[key].is_string()) {
-          fail(ErrorCode::kInvalidArgument, "{}:{}: expected a string \"{}\"", options.input.string(), line, key);
+    auto append_lines = [&](const std::string& value) {
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t end = value.find('\n', start);
+        if (end == std::string::npos) end = value.size();
+        std::string_view line(value.data() + start, end - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") != std::string_view::npos) {
+          text += line;
+          text += '\n';
         }
-        std::string value = record[key].get<std::string>();
-        for (char& c : value)
-          if (c == '\n' || c == '\r') c = ' ';
-        text += value;
-        text += '\n';
+        start = end + 1;
+      }
+    };
+    // `prompt` and `completion` are strings or message lists ([{role, content}, ...], the
+    // conversational form `t2sql data prep` writes).
+    for_each_jsonl_record(options.input, [&](const nlohmann::json& record, int line) {
+      if (!record.is_object()) fail(ErrorCode::kInvalidArgument, "{}:{}: expected a JSON object", options.input.string(), line);
+      for (const char* key : {"prompt", "completion"}) {
+        const auto field = record.find(key);
+        if (field != record.end() && field->is_string()) {
+          append_lines(field->get<std::string>());
+        } else if (field != record.end() && field->is_array()) {
+          for (const auto& message : *field) {
+            if (!message.is_object() || !message.contains("content") || !message["content"].is_string())
+              fail(ErrorCode::kInvalidArgument, "{}:{}: every \"{}\" message needs a string \"content\"",
+                   options.input.string(), line, key);
+            append_lines(message["content"].get<std::string>());
+          }
+        } else {
+          fail(ErrorCode::kInvalidArgument, "{}:{}: expected \"{}\" as a string or a list of messages",
+               options.input.string(), line, key);
+        }
       }
     });
     temporary = fs::path(options.output_prefix.string() + ".training.txt");
