@@ -30,6 +30,7 @@ const EvalContext::Database& EvalContext::database(const std::string& db_id) {
   database->sandbox = std::make_unique<SqlSandbox>(path, limits_);
   database->schema = spider::SpiderSchema::from_database(*database->sandbox);
   database->foreign_keys = &keys->second;
+  database->results = std::make_unique<QueryCache>();
   return *databases_.emplace(db_id, std::move(database)).first->second;
 }
 
@@ -60,9 +61,20 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
   rebuild_for_evaluation(pred, db.schema, *db.foreign_keys);
 
   if (options.etype != EvalType::kMatch) {
-    ExecOutcome exec = options.exec_rule == ExecRule::kSeed
-                           ? seed_exec_match(*db.sandbox, input.pred, input.gold)
-                           : official_exec_match(*db.sandbox, input.pred, input.gold, pred, gold);
+    const auto key = std::make_tuple(static_cast<int>(options.exec_rule), input.pred, input.gold);
+    std::optional<ExecOutcome> known;
+    {
+      std::lock_guard lock(db.verdicts_mutex);
+      if (auto found = db.verdicts.find(key); found != db.verdicts.end()) known = found->second;
+    }
+    ExecOutcome exec = known ? *known
+                       : options.exec_rule == ExecRule::kSeed
+                           ? seed_exec_match(*db.sandbox, input.pred, input.gold, db.results.get())
+                           : official_exec_match(*db.sandbox, input.pred, input.gold, pred, gold, db.results.get());
+    if (!known && QueryCache::cacheable(input.pred) && QueryCache::cacheable(input.gold)) {
+      std::lock_guard lock(db.verdicts_mutex);
+      db.verdicts.emplace(key, exec);
+    }
     result.exec = exec.score;
     result.exec_reason = std::move(exec.reason);
   }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -32,6 +33,10 @@ class EvalContext {
     std::unique_ptr<SqlSandbox> sandbox;
     spider::SpiderSchema schema;
     const ForeignKeyMap* foreign_keys = nullptr;
+    std::unique_ptr<QueryCache> results;  // results of queries already run (repeated queries)
+    // Execution verdicts by (rule, prediction, gold) text: a repeated pair is not run again.
+    mutable std::mutex verdicts_mutex;
+    mutable std::map<std::tuple<int, std::string, std::string>, ExecOutcome> verdicts;
   };
   // The database of `db_id` (db_dir/db_id/db_id.sqlite). Throws Error(kNotFound) naming the
   // db_id when it is not in tables.json or its file is missing.

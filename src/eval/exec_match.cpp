@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 namespace t2sql::eval {
@@ -49,61 +50,193 @@ bool python_values_equal(const SqlValue& a, const SqlValue& b) {
   return a == b;
 }
 
+namespace {
+
+// Rows of one query, from the cache or read live; a fully read, successful result is cached.
+class RowSource {
+ public:
+  RowSource(const SqlSandbox& database, std::string_view sql, QueryCache* cache) : sql_(sql), cache_(cache) {
+    if (cache_ && QueryCache::cacheable(sql)) cached_ = cache_->find(sql);
+    else cache_ = nullptr;
+    if (!cached_) cursor_.emplace(database.open(sql));
+  }
+  size_t column_count() const { return cached_ ? cached_->result.columns.size() : cursor_->columns().size(); }
+  bool next() {
+    if (cached_) {
+      if (!cached_->ok() || position_ >= cached_->result.rows.size()) return false;
+      current_ = &cached_->result.rows[position_++];
+      return true;
+    }
+    if (!cursor_->next()) {
+      if (cache_ && cursor_->ok()) {
+        auto outcome = std::make_shared<QueryOutcome>();
+        outcome->result.columns = cursor_->columns();
+        outcome->result.rows = std::move(rows_);
+        cache_->store(sql_, std::move(outcome));
+      }
+      return false;
+    }
+    if (cache_) {
+      rows_.push_back(cursor_->row());
+      current_ = &rows_.back();
+    } else {
+      current_ = &cursor_->row();
+    }
+    return true;
+  }
+  const std::vector<SqlValue>& row() const { return *current_; }
+  bool ok() const { return cached_ ? cached_->ok() : cursor_->ok(); }
+  const std::string& error() const { return cached_ ? cached_->error : cursor_->error(); }
+  // Reads everything (for rules that need the whole result).
+  QueryOutcome read_all() {
+    QueryOutcome outcome;
+    outcome.result.columns.resize(column_count());
+    while (next()) outcome.result.rows.push_back(row());
+    outcome.status = cached_ ? cached_->status : cursor_->status();
+    outcome.error = error();
+    if (!outcome.ok()) outcome.result.rows.clear();
+    return outcome;
+  }
+
+ private:
+  std::string sql_;
+  QueryCache* cache_;
+  std::shared_ptr<const QueryOutcome> cached_;
+  std::optional<SqlSandbox::Cursor> cursor_;
+  size_t position_ = 0;
+  std::vector<std::vector<SqlValue>> rows_;
+  const std::vector<SqlValue>* current_ = nullptr;
+};
+
+std::string source_failure(std::string_view which, const RowSource& source) {
+  return fmt::format("{} query failed to execute: {}", which, source.error());
+}
+
+}  // namespace
+
+std::shared_ptr<const QueryOutcome> QueryCache::find(std::string_view sql) const {
+  std::lock_guard lock(mutex_);
+  auto found = entries_.find(std::string(sql));
+  return found == entries_.end() ? nullptr : found->second;
+}
+
+void QueryCache::store(std::string_view sql, std::shared_ptr<const QueryOutcome> outcome) {
+  std::lock_guard lock(mutex_);
+  entries_.emplace(std::string(sql), std::move(outcome));
+}
+
+bool QueryCache::cacheable(std::string_view sql) {
+  std::string lower(sql);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* volatile_word : {"random", "now", "current_"})
+    if (lower.find(volatile_word) != std::string::npos) return false;
+  return true;
+}
+
 ExecOutcome official_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
-                                const spider::SpiderSql& pred_sql, const spider::SpiderSql& gold_sql) {
+                                const spider::SpiderSql& pred_sql, const spider::SpiderSql& gold_sql,
+                                QueryCache* cache) {
   ExecOutcome outcome;
-  const QueryOutcome pred = database.run(pred_text);
-  if (!pred.ok()) {
-    outcome.reason = failure("predicted", pred);
-    return outcome;
-  }
-  const QueryOutcome gold = database.run(gold_text);
-  if (!gold.ok()) {
-    outcome.reason = failure("gold", gold);  // the official script stops here with an exception
-    return outcome;
-  }
-  // res_map: select val_unit -> that column's values in row order; a repeated key keeps the
-  // last column (so max(x), min(x) share one key).
+  // res_map keys: the select val_units (aggregation not included); a repeated key keeps its
+  // last column, so max(x), min(x) share one key.
   struct Column {
     spider::ValUnit key;
     size_t index;
   };
-  auto result_map = [](const spider::SpiderSql& sql, const QueryResult& result, std::vector<Column>& map) {
+  auto key_map = [](const spider::SpiderSql& sql) {
+    std::vector<Column> map;
     for (size_t i = 0; i < sql.select.size(); ++i) {
       const spider::ValUnit& key = sql.select[i].val_unit;
-      if (!result.rows.empty() && i >= result.rows.front().size()) return false;  // Python IndexError
       auto found = std::find_if(map.begin(), map.end(), [&](const Column& c) { return c.key == key; });
       if (found != map.end()) found->index = i;
       else map.push_back({key, i});
     }
-    return true;
+    return map;
   };
-  std::vector<Column> pred_map, gold_map;
-  if (!result_map(pred_sql, pred.result, pred_map) || !result_map(gold_sql, gold.result, gold_map)) {
-    outcome.reason = "a select list has more items than its result has columns";
-    return outcome;
-  }
-  if (pred_map.size() != gold_map.size()) return outcome;
-  if (!pred_map.empty() && pred.result.rows.size() != gold.result.rows.size()) return outcome;
+  const std::vector<Column> pred_map = key_map(pred_sql), gold_map = key_map(gold_sql);
+  std::vector<std::pair<size_t, size_t>> pairs;  // (pred column, gold column) per key
   for (const Column& column : pred_map) {
     auto found = std::find_if(gold_map.begin(), gold_map.end(), [&](const Column& c) { return c.key == column.key; });
-    if (found == gold_map.end()) return outcome;
-    for (size_t r = 0; r < pred.result.rows.size(); ++r)
-      if (!python_values_equal(pred.result.rows[r][column.index], gold.result.rows[r][found->index])) return outcome;
+    if (found == gold_map.end()) break;
+    pairs.emplace_back(column.index, found->index);
   }
-  outcome.score = 1.0;
-  return outcome;
+  if (pairs.size() != pred_map.size() || pred_map.size() != gold_map.size()) {
+    outcome.reason = "the select lists differ (official rule: results keyed by select item)";
+    return outcome;
+  }
+  size_t pred_width_needed = 0, gold_width_needed = 0;
+  for (const auto& [p, g] : pairs) {
+    pred_width_needed = std::max(pred_width_needed, p + 1);
+    gold_width_needed = std::max(gold_width_needed, g + 1);
+  }
+  if (pred_text == gold_text) {
+    // One text, one parse, one result: the maps are equal whenever the query runs.
+    RowSource only(database, gold_text, cache);
+    while (only.next()) {
+      if (only.row().size() < std::max(pred_width_needed, gold_width_needed)) {
+        outcome.reason = "a select list has more items than its result has columns";
+        return outcome;
+      }
+    }
+    if (!only.ok()) {
+      outcome.reason = source_failure("predicted", only);
+      return outcome;
+    }
+    outcome.score = 1.0;
+    return outcome;
+  }
+  RowSource pred(database, pred_text, cache);
+  RowSource gold(database, gold_text, cache);
+  // The official code reads both results whole: a prediction that fails anywhere scores 0.
+  while (true) {
+    const bool has_pred = pred.next();
+    const bool has_gold = gold.next();
+    if (has_pred && has_gold) {
+      if (pred.row().size() < pred_width_needed || gold.row().size() < gold_width_needed) {
+        outcome.reason = "a select list has more items than its result has columns";
+        return outcome;
+      }
+      for (const auto& [p, g] : pairs)
+        if (!python_values_equal(pred.row()[p], gold.row()[g])) return outcome;
+      continue;
+    }
+    // At least one ended: drain nothing more; decide.
+    if (!has_pred && !pred.ok()) {
+      outcome.reason = source_failure("predicted", pred);
+      return outcome;
+    }
+    if (!has_gold && !gold.ok()) {
+      outcome.reason = source_failure("gold", gold);  // the official script stops with an exception
+      return outcome;
+    }
+    if (has_pred != has_gold) {
+      if (pairs.empty()) {
+        // {} == {}: only success of both matters; read the longer one to its end.
+        RowSource& rest = has_pred ? pred : gold;
+        while (rest.next()) {}
+        if (!rest.ok()) {
+          outcome.reason = source_failure(has_pred ? "predicted" : "gold", rest);
+          return outcome;
+        }
+        outcome.score = 1.0;
+      }
+      return outcome;  // different row counts
+    }
+    outcome.score = 1.0;
+    return outcome;
+  }
 }
 
-ExecOutcome seed_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text) {
+ExecOutcome seed_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
+                            QueryCache* cache) {
   ExecOutcome outcome;
-  const QueryOutcome gold = database.run(gold_text);
+  const QueryOutcome gold = RowSource(database, gold_text, cache).read_all();
   if (!gold.ok()) {
     outcome.score = 1.0;
     outcome.reason = failure("gold", gold);
     return outcome;
   }
-  const QueryOutcome pred = database.run(pred_text);
+  const QueryOutcome pred = RowSource(database, pred_text, cache).read_all();
   if (!pred.ok()) {
     outcome.score = pred_text == gold_text ? 0.3 : 0.0;
     outcome.reason = failure("predicted", pred);

@@ -2,8 +2,11 @@
 // read-only SqlSandbox) and compare the results by one of three rules.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "sql/sandbox.hpp"
 #include "sql/spider_sql.hpp"
@@ -20,18 +23,37 @@ struct ExecOutcome {
   std::string reason;  // why the score is 0 when a query failed; empty otherwise
 };
 
+// Complete results of queries already run on one database, by query text, shared by threads.
+// The databases are read-only, so a query gives the same rows every time; texts that may not
+// (random(), 'now', current_date/time/timestamp) are never cached.
+class QueryCache {
+ public:
+  std::shared_ptr<const QueryOutcome> find(std::string_view sql) const;
+  void store(std::string_view sql, std::shared_ptr<const QueryOutcome> outcome);
+  static bool cacheable(std::string_view sql);
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const QueryOutcome>> entries_;
+};
+
 // Python's `a == b` for two values fetched by sqlite3 (int and float compare by value).
 bool python_values_equal(const SqlValue& a, const SqlValue& b);
 
 // Official rule. `pred_sql` / `gold_sql` are the rebuilt queries (their select lists give the
 // keys); `pred_text` / `gold_text` are executed as written.
+// The official verdict is computed without running what cannot change it: when the two select
+// lists give different key sets the answer is 0 whatever the rows; otherwise both queries are
+// read in lockstep and reading stops at the first row that differs. `cache` may be null.
 ExecOutcome official_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
-                                const spider::SpiderSql& pred_sql, const spider::SpiderSql& gold_sql);
+                                const spider::SpiderSql& pred_sql, const spider::SpiderSql& gold_sql,
+                                QueryCache* cache = nullptr);
 
 // Seed rule: all rows of both; equal row lists score 1 (0.5 when both are empty); otherwise 1
 // if some permutation of the prediction's columns makes them equal (up to 8 columns); a
 // prediction that fails scores 0.3 when its text equals the gold's, else 0; a gold that fails
 // scores 1.
-ExecOutcome seed_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text);
+ExecOutcome seed_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
+                            QueryCache* cache = nullptr);
 
 }  // namespace t2sql::eval

@@ -179,71 +179,115 @@ void SqlSandbox::release(std::unique_ptr<Connection> connection) const {
   pool_.push_back(std::move(connection));
 }
 
-QueryOutcome SqlSandbox::run(std::string_view sql) const {
-  QueryOutcome outcome;
+struct SqlSandbox::Cursor::State {
+  const SqlSandbox* sandbox = nullptr;
   std::unique_ptr<Connection> connection;
-  try {
-    connection = acquire();
-  } catch (const Error& e) {
-    outcome.status = QueryStatus::kSqlError;
-    outcome.error = e.what();
-    return outcome;
+  sqlite3_stmt* statement = nullptr;
+  std::pair<Clock::time_point*, std::atomic<bool>*> holder{nullptr, nullptr};
+  ~State() {
+    if (statement) sqlite3_finalize(statement);
+    if (connection) {
+      sqlite3_progress_handler(connection->db, 0, nullptr, nullptr);
+      sandbox->release(std::move(connection));
+    }
   }
-  sqlite3* db = connection->db;
-  connection->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(limits_.timeout_seconds));
-  connection->timed_out = false;
-  std::pair<Clock::time_point*, std::atomic<bool>*> holder{&connection->deadline, &connection->timed_out};
-  sqlite3_progress_handler(db, 1000, progress_callback, &holder);
+};
+
+SqlSandbox::Cursor::Cursor(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SqlSandbox::Cursor::Cursor(Cursor&&) noexcept = default;
+SqlSandbox::Cursor::~Cursor() = default;
+
+void SqlSandbox::Cursor::finish(QueryStatus status, std::string message) {
+  status_ = status;
+  error_ = std::move(message);
+  done_ = true;
+  row_.clear();
+  if (state_ && state_->statement) {
+    sqlite3_finalize(state_->statement);
+    state_->statement = nullptr;
+  }
+}
+
+bool SqlSandbox::Cursor::next() {
+  if (done_ || !state_ || !state_->statement) return false;
+  sqlite3_stmt* statement = state_->statement;
+  const int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) {
+    if (rows_read_ >= state_->sandbox->limits_.max_rows) {
+      finish(QueryStatus::kRowLimit, fmt::format("query returned more than {} rows", state_->sandbox->limits_.max_rows));
+      return false;
+    }
+    ++rows_read_;
+    const int count = static_cast<int>(columns_.size());
+    row_.resize(static_cast<size_t>(count));
+    for (int c = 0; c < count; ++c) row_[static_cast<size_t>(c)] = read_column(statement, c);
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    done_ = true;
+    row_.clear();
+    return false;
+  }
+  if (state_->connection->timed_out) finish(QueryStatus::kTimeout, fmt::format("query stopped after {} s", state_->sandbox->limits_.timeout_seconds));
+  else finish(QueryStatus::kSqlError, sqlite3_errmsg(state_->connection->db));
+  return false;
+}
+
+SqlSandbox::Cursor SqlSandbox::open(std::string_view sql) const {
+  auto state = std::make_unique<Cursor::State>();
+  state->sandbox = this;
+  try {
+    state->connection = acquire();
+  } catch (const Error& e) {
+    state->sandbox = this;
+    Cursor cursor(std::move(state));
+    cursor.finish(QueryStatus::kSqlError, e.what());
+    return cursor;
+  }
+  Connection& connection = *state->connection;
+  sqlite3* db = connection.db;
+  connection.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(limits_.timeout_seconds));
+  connection.timed_out = false;
+  state->holder = {&connection.deadline, &connection.timed_out};
+  sqlite3_progress_handler(db, 1000, progress_callback, &state->holder);
 
   const std::string text(sql);
-  sqlite3_stmt* statement = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(db, text.c_str(), static_cast<int>(text.size()), &statement, &tail);
-  auto finish = [&](QueryStatus status, std::string message) {
-    outcome.status = status;
-    outcome.error = std::move(message);
-    if (status != QueryStatus::kOk) outcome.result.rows.clear();
-  };
+  int rc = sqlite3_prepare_v2(db, text.c_str(), static_cast<int>(text.size()), &state->statement, &tail);
+  const bool single = rc == SQLITE_OK && state->statement != nullptr && only_whitespace_and_comments(tail);
+  const bool writes = single && !sqlite3_stmt_readonly(state->statement);
+  std::string message = rc != SQLITE_OK ? sqlite3_errmsg(db) : "";
+  const bool timed_out = connection.timed_out;
+  Cursor cursor(std::move(state));
   if (rc != SQLITE_OK) {
-    if (rc == SQLITE_AUTH) finish(QueryStatus::kRefused, fmt::format("not allowed in the read-only sandbox: {}", sqlite3_errmsg(db)));
-    else if (connection->timed_out) finish(QueryStatus::kTimeout, fmt::format("query stopped after {} s", limits_.timeout_seconds));
-    else finish(QueryStatus::kSqlError, sqlite3_errmsg(db));
-  } else if (statement == nullptr) {
-    finish(QueryStatus::kEmpty, "no SQL statement");
-  } else if (!only_whitespace_and_comments(tail)) {
-    finish(QueryStatus::kMultipleStatements, "You can only execute one statement at a time.");
-  } else if (!sqlite3_stmt_readonly(statement)) {
-    finish(QueryStatus::kRefused, "not allowed in the read-only sandbox: the statement writes");
+    if (rc == SQLITE_AUTH) cursor.finish(QueryStatus::kRefused, fmt::format("not allowed in the read-only sandbox: {}", message));
+    else if (timed_out) cursor.finish(QueryStatus::kTimeout, fmt::format("query stopped after {} s", limits_.timeout_seconds));
+    else cursor.finish(QueryStatus::kSqlError, message);
+  } else if (cursor.state_->statement == nullptr) {
+    cursor.finish(QueryStatus::kEmpty, "no SQL statement");
+  } else if (!single) {
+    cursor.finish(QueryStatus::kMultipleStatements, "You can only execute one statement at a time.");
+  } else if (writes) {
+    cursor.finish(QueryStatus::kRefused, "not allowed in the read-only sandbox: the statement writes");
   } else {
-    const int columns = sqlite3_column_count(statement);
+    const int columns = sqlite3_column_count(cursor.state_->statement);
     for (int c = 0; c < columns; ++c) {
-      const char* name = sqlite3_column_name(statement, c);
-      outcome.result.columns.emplace_back(name ? name : "");
-    }
-    while (true) {
-      rc = sqlite3_step(statement);
-      if (rc == SQLITE_ROW) {
-        if (static_cast<int64_t>(outcome.result.rows.size()) >= limits_.max_rows) {
-          finish(QueryStatus::kRowLimit, fmt::format("query returned more than {} rows", limits_.max_rows));
-          break;
-        }
-        std::vector<SqlValue> row;
-        row.reserve(static_cast<size_t>(columns));
-        for (int c = 0; c < columns; ++c) row.push_back(read_column(statement, c));
-        outcome.result.rows.push_back(std::move(row));
-      } else if (rc == SQLITE_DONE) {
-        break;
-      } else {
-        if (connection->timed_out) finish(QueryStatus::kTimeout, fmt::format("query stopped after {} s", limits_.timeout_seconds));
-        else finish(QueryStatus::kSqlError, sqlite3_errmsg(db));
-        break;
-      }
+      const char* name = sqlite3_column_name(cursor.state_->statement, c);
+      cursor.columns_.emplace_back(name ? name : "");
     }
   }
-  sqlite3_finalize(statement);
-  sqlite3_progress_handler(db, 0, nullptr, nullptr);
-  release(std::move(connection));
+  return cursor;
+}
+
+QueryOutcome SqlSandbox::run(std::string_view sql) const {
+  QueryOutcome outcome;
+  Cursor cursor = open(sql);
+  outcome.result.columns = cursor.columns();
+  while (cursor.next()) outcome.result.rows.push_back(cursor.row());
+  outcome.status = cursor.status();
+  outcome.error = cursor.error();
+  if (!outcome.ok()) outcome.result.rows.clear();
   return outcome;
 }
 

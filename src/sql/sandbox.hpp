@@ -77,6 +77,43 @@ class SqlSandbox {
 
   QueryOutcome run(std::string_view sql) const;
 
+  // A query being read row by row, for callers that may stop early (the evaluator compares two
+  // results in lockstep and stops at the first difference). Holds a pooled connection until it
+  // is destroyed; the same limits and checks as run() apply.
+  class Cursor {
+   public:
+    ~Cursor();
+    Cursor(Cursor&&) noexcept;
+    Cursor& operator=(Cursor&&) = delete;
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
+
+    // Reads the next row into row(); false at the end or on failure (status() tells which).
+    bool next();
+    const std::vector<SqlValue>& row() const { return row_; }
+    const std::vector<std::string>& columns() const { return columns_; }
+    QueryStatus status() const { return status_; }
+    const std::string& error() const { return error_; }
+    bool ok() const { return status_ == QueryStatus::kOk; }
+    bool done() const { return done_; }  // the end was reached (or a failure ended it)
+
+   private:
+    friend class SqlSandbox;
+    struct State;
+    explicit Cursor(std::unique_ptr<State> state);
+    void finish(QueryStatus status, std::string message);
+    std::unique_ptr<State> state_;
+    std::vector<SqlValue> row_;
+    std::vector<std::string> columns_;
+    QueryStatus status_ = QueryStatus::kOk;
+    std::string error_;
+    bool done_ = false;
+    int64_t rows_read_ = 0;
+  };
+  // Prepares `sql` (one statement) and returns a cursor before its first row. Failures to
+  // prepare come back in the cursor's status, nothing throws.
+  Cursor open(std::string_view sql) const;
+
   const std::filesystem::path& path() const { return path_; }
   const SandboxLimits& limits() const { return limits_; }
 

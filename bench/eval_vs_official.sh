@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Whole-process timing of `t2sql eval --etype all` against the official Spider evaluation.py on
+# the official example files (1034 dev predictions), in the same run on the same machine.
+#
+#   bench/eval_vs_official.sh [OFFICIAL_DIR] [RUNS]
+#
+# OFFICIAL_DIR holds the official evaluation.py + process_sql.py (taoyds/spider; not vendored).
+# Without it only t2sql is timed. Python is Debian's /usr/bin/python3 with python3-nltk; as in the
+# reference fixtures, nltk.word_tokenize is replaced by NLTKWordTokenizer().tokenize (punkt data
+# is not installed; see tests/fixtures/spider_eval/README.md). Each figure is the median of RUNS
+# (default 5) runs; the outputs of both tools are compared table by table.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+official=${1:-}
+runs=${2:-5}
+t2sql=${T2SQL_BIN:-$root/build/release/t2sql}
+fixtures=$root/tests/fixtures/spider_eval
+spider=$root/data/spider
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Runs "$@" $runs times; prints "<median wall s> <median cpu s>" (cpu = user + sys, which stays
+# meaningful when other work shares the cores).
+median_seconds() {
+  local walls=() cpus=()
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@" >"$work/out.txt" 2>/dev/null
+    read -r wall user sys < "$work/time.txt"
+    walls+=("$wall")
+    cpus+=("$(echo "$user + $sys" | bc -l)")
+  done
+  local wall cpu
+  wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')
+  cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')
+  echo "$wall $cpu"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+t2sql_cmd=("$t2sql" eval --gold "$fixtures/gold_example.txt" --pred "$fixtures/pred_example.txt"
+           --db-dir "$spider/database" --tables "$spider/tables.json" --etype all)
+read -r t1 c1 <<< "$(median_seconds "${t2sql_cmd[@]}" --threads 1)"
+read -r t2 c2 <<< "$(median_seconds "${t2sql_cmd[@]}" --threads 2)"
+"${t2sql_cmd[@]}" > "$work/t2sql.txt"
+echo "t2sql eval --etype all --threads 1: wall ${t1}s cpu ${c1}s"
+echo "t2sql eval --etype all --threads 2: wall ${t2}s cpu ${c2}s"
+
+if [[ -n "$official" ]]; then
+  cat > "$work/run_official.py" <<PY
+import sys, runpy, nltk
+from nltk.tokenize import NLTKWordTokenizer
+nltk.word_tokenize = NLTKWordTokenizer().tokenize
+sys.path.insert(0, "$official")
+sys.argv = ["evaluation.py"] + sys.argv[1:]
+runpy.run_path("$official/evaluation.py", run_name="__main__")
+PY
+  official_cmd=(/usr/bin/python3 "$work/run_official.py" --gold "$fixtures/gold_example.txt"
+                --pred "$fixtures/pred_example.txt" --db "$spider/database" --table "$spider/tables.json" --etype all)
+  read -r to co <<< "$(median_seconds "${official_cmd[@]}")"
+  "${official_cmd[@]}" > "$work/official.txt"
+  echo "official evaluation.py --etype all: wall ${to}s cpu ${co}s"
+  best=$(printf '%s\n%s\n' "$t1" "$t2" | sort -g | head -1)
+  echo "wall ratio official / t2sql (best of --threads 1|2): $(echo "$to / $best" | bc -l | xargs printf '%.1f')x"
+  echo "cpu ratio official / t2sql (--threads 1): $(echo "$co / $c1" | bc -l | xargs printf '%.1f')x"
+  if diff <(awk '/^ +easy +medium/ {on = 1} on' "$work/official.txt") "$work/t2sql.txt" > /dev/null; then
+    echo "score tables: identical"
+  else
+    echo "score tables: DIFFERENT"; exit 1
+  fi
+fi
