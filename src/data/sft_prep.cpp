@@ -79,11 +79,10 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     const SyntheticRecord& record = synthetic[index];
     std::string schema = record.sql_context;
     if (options.prompt.schema_format == SchemaFormat::kCompact) {
-      const std::string where = fmt::format("{}: record {}", options.synthetic.string(), record.line);
       SerializeOptions serialize;
       serialize.format = SchemaFormat::kCompact;
       serialize.budget = options.prompt.budget;
-      schema = serialize_schema(schema_from_sql_context(record.sql_context, where, 0), serialize).text;
+      schema = serialize_schema(schema_from_sql_context(record.sql_context, record.location, 0), serialize).text;
     }
     append_record(text, build_conversation(schema, record.sql_prompt, record.sql, options.prompt.roles), record.id, "synthetic");
     ++summary.synthetic_records;

@@ -86,15 +86,19 @@ std::vector<SyntheticRecord> load_synthetic_records(const fs::path& path) {
   if (first != std::string::npos && text[first] == '[') {
     const json document = parse_json(text, path.string());
     for (size_t i = 0; i < document.size(); ++i) {
-      SyntheticRecord record = parse_record(document[i], fmt::format("{}: record {}", path.string(), i), i);
+      std::string location = fmt::format("{}: record {}", path.string(), i);
+      SyntheticRecord record = parse_record(document[i], location, i);
       record.line = static_cast<int>(i);
+      record.location = std::move(location);
       records.push_back(std::move(record));
     }
     return records;
   }
   for_each_jsonl_record(path, [&](const json& entry, int line) {
-    SyntheticRecord record = parse_record(entry, fmt::format("{}:{}", path.string(), line), records.size());
+    std::string location = fmt::format("{}:{}", path.string(), line);
+    SyntheticRecord record = parse_record(entry, location, records.size());
     record.line = line;
+    record.location = std::move(location);
     records.push_back(std::move(record));
   });
   return records;

@@ -20,7 +20,8 @@ struct SyntheticRecord {
   std::string sql_context;
   std::string sql;
   std::string sql_explanation;
-  int line = 0;  // 1-based line (JSONL) or 0-based array index (JSON array), for messages
+  int line = 0;          // 1-based line (JSONL) or 0-based array index (JSON array)
+  std::string location;  // "FILE:LINE" or "FILE: record INDEX", for messages
 };
 
 // Loads every record. Throws Error naming the file, line (or index) and field when a required
