@@ -352,7 +352,8 @@ LlamaModelImpl::LlamaModelImpl(const LlamaConfig& config) : config_(config) {
 
 torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
                                             const torch::Tensor& attention_mask,
-                                            const torch::Tensor& position_ids, KvCache* cache) {
+                                            const torch::Tensor& position_ids, KvCache* cache,
+                                            const torch::Tensor& segment_ids) {
   if (input_ids.dim() != 2) fail(ErrorCode::kInvalidArgument, "input_ids must be (batch, steps), got {} dims", input_ids.dim());
   int64_t batch = input_ids.size(0);
   int64_t steps = input_ids.size(1);
@@ -373,6 +374,9 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
   }
   if (attention_mask.defined() && (attention_mask.dim() != 2 || attention_mask.size(0) != batch || attention_mask.size(1) != total)) {
     fail(ErrorCode::kInvalidArgument, "attention_mask must be (batch {}, past + steps {})", batch, total);
+  }
+  if (segment_ids.defined() && (segment_ids.dim() != 2 || segment_ids.size(0) != batch || segment_ids.size(1) != steps || past != 0)) {
+    fail(ErrorCode::kInvalidArgument, "segment_ids must be (batch {}, steps {}) and used without a cache", batch, steps);
   }
   auto device = input_ids.device();
   torch::Tensor positions = position_ids;
@@ -397,7 +401,7 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
   // Additive mask (B, 1, T, S): 0 where allowed, the dtype's lowest value where not. Skipped for
   // a single unpadded step without a sliding window (everything before it is visible).
   torch::Tensor mask;
-  bool need_mask = steps > 1 || attention_mask.defined() ||
+  bool need_mask = steps > 1 || attention_mask.defined() || segment_ids.defined() ||
                    (config_.sliding_window > 0 && total > config_.sliding_window);
   if (need_mask) {
     auto options = torch::TensorOptions().dtype(torch::kInt64).device(device);
@@ -410,6 +414,9 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
     blocked = blocked.view({1, 1, steps, total});
     if (attention_mask.defined()) {
       blocked = blocked.logical_or(attention_mask.eq(0).view({batch, 1, 1, total}));
+    }
+    if (segment_ids.defined()) {  // packing: no attention across examples
+      blocked = blocked.logical_or(segment_ids.view({batch, 1, steps, 1}) != segment_ids.view({batch, 1, 1, steps}));
     }
     double lowest = dtype == torch::kFloat32 ? std::numeric_limits<float>::lowest()
                     : dtype == torch::kFloat64 ? std::numeric_limits<double>::lowest()
@@ -432,8 +439,8 @@ torch::Tensor LlamaModelImpl::logits_from_hidden(const torch::Tensor& hidden) {
 
 torch::Tensor LlamaModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                       const torch::Tensor& position_ids, KvCache* cache,
-                                      int64_t logits_to_keep) {
-  auto hidden = hidden_states(input_ids, attention_mask, position_ids, cache);
+                                      int64_t logits_to_keep, const torch::Tensor& segment_ids) {
+  auto hidden = hidden_states(input_ids, attention_mask, position_ids, cache, segment_ids);
   if (logits_to_keep > 0 && logits_to_keep < hidden.size(1)) {
     hidden = hidden.narrow(1, hidden.size(1) - logits_to_keep, logits_to_keep);
   }

@@ -188,13 +188,16 @@ class LlamaModelImpl : public torch::nn::Module {
   // means all real. position_ids (B, T); undefined means past .. past + T - 1, or, with a mask,
   // the running count of real tokens (left padding). With `cache`, keys/values are appended and
   // past = cache->length(). logits_to_keep = k > 0 computes logits for the last k positions only.
+  // segment_ids (B, T) int64 (training on packed sequences, no cache): a token attends only to
+  // earlier tokens of its own segment (block-diagonal causal mask); undefined means one segment.
   // Returns logits (B, T or k, vocab) in the parameter dtype.
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
                         const torch::Tensor& position_ids = {}, KvCache* cache = nullptr,
-                        int64_t logits_to_keep = 0);
+                        int64_t logits_to_keep = 0, const torch::Tensor& segment_ids = {});
   // The final normalized hidden states (B, T, hidden), same arguments.
   torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                              const torch::Tensor& position_ids = {}, KvCache* cache = nullptr);
+                              const torch::Tensor& position_ids = {}, KvCache* cache = nullptr,
+                              const torch::Tensor& segment_ids = {});
   // hidden (B, T, hidden) -> logits (B, T, vocab) through lm_head or the tied embedding.
   torch::Tensor logits_from_hidden(const torch::Tensor& hidden);
 
