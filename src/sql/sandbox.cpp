@@ -261,7 +261,8 @@ SqlSandbox::Cursor SqlSandbox::open(std::string_view sql) const {
   const bool timed_out = connection.timed_out;
   Cursor cursor(std::move(state));
   if (rc != SQLITE_OK) {
-    if (rc == SQLITE_AUTH) cursor.finish(QueryStatus::kRefused, fmt::format("not allowed in the read-only sandbox: {}", message));
+    // A denied function (load_extension) comes back as SQLITE_ERROR "not authorized to use function".
+    if (rc == SQLITE_AUTH || message.rfind("not authorized", 0) == 0) cursor.finish(QueryStatus::kRefused, fmt::format("not allowed in the read-only sandbox: {}", message));
     else if (timed_out) cursor.finish(QueryStatus::kTimeout, fmt::format("query stopped after {} s", limits_.timeout_seconds));
     else cursor.finish(QueryStatus::kSqlError, message);
   } else if (cursor.state_->statement == nullptr) {
