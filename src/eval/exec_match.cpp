@@ -230,16 +230,17 @@ ExecOutcome official_exec_match(const SqlSandbox& database, std::string_view pre
 ExecOutcome seed_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
                             QueryCache* cache) {
   ExecOutcome outcome;
-  const QueryOutcome gold = RowSource(database, gold_text, cache).read_all();
-  if (!gold.ok()) {
-    outcome.score = 1.0;
-    outcome.reason = failure("gold", gold);
-    return outcome;
-  }
+  // The prediction runs first: when it fails, the gold is not consulted.
   const QueryOutcome pred = RowSource(database, pred_text, cache).read_all();
   if (!pred.ok()) {
     outcome.score = pred_text == gold_text ? 0.3 : 0.0;
     outcome.reason = failure("predicted", pred);
+    return outcome;
+  }
+  const QueryOutcome gold = RowSource(database, gold_text, cache).read_all();
+  if (!gold.ok()) {
+    outcome.score = 1.0;
+    outcome.reason = failure("gold", gold);
     return outcome;
   }
   const Rows& p = pred.result.rows;

@@ -49,10 +49,10 @@ ExecOutcome official_exec_match(const SqlSandbox& database, std::string_view pre
                                 const spider::SpiderSql& pred_sql, const spider::SpiderSql& gold_sql,
                                 QueryCache* cache = nullptr);
 
-// Seed rule: all rows of both; equal row lists score 1 (0.5 when both are empty); otherwise 1
-// if some permutation of the prediction's columns makes them equal (up to 8 columns); a
-// prediction that fails scores 0.3 when its text equals the gold's, else 0; a gold that fails
-// scores 1.
+// Seed rule: a prediction that fails scores 0.3 when its text equals the gold's, else 0; then a
+// gold that fails scores 1; otherwise all rows of both are compared: equal row lists score 1
+// (0.5 when both are empty), else 1 if some permutation of the prediction's columns makes them
+// equal (tried up to 8 columns), else 0.
 ExecOutcome seed_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
                             QueryCache* cache = nullptr);
 

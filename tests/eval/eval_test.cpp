@@ -1,0 +1,210 @@
+// Unit tests of the evaluator pieces: hardness, foreign-key mapping, the quirks of partial
+// scores, execution rules, and the input files' error handling.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "common/file_io.hpp"
+#include "common/paths.hpp"
+#include "eval/evaluator.hpp"
+
+namespace t2sql::eval {
+namespace {
+namespace fs = std::filesystem;
+
+class EvalTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    context_ = new EvalContext(default_spider_dir() / "database", default_spider_dir() / "tables.json");
+  }
+  static void TearDownTestSuite() { delete context_; }
+  static ExampleResult run(const std::string& gold, const std::string& pred, const std::string& db = "concert_singer",
+                           ExecRule rule = ExecRule::kOfficial) {
+    EvalOptions options;
+    options.exec_rule = rule;
+    return evaluate_example({gold, db, pred}, *context_, options);
+  }
+  static EvalContext* context_;
+};
+EvalContext* EvalTest::context_ = nullptr;
+
+TEST_F(EvalTest, HardnessLevels) {
+  EXPECT_EQ(run("SELECT count(*) FROM singer", "x").hardness, Hardness::kEasy);
+  EXPECT_EQ(run("SELECT name, country, age FROM singer ORDER BY age DESC", "x").hardness, Hardness::kMedium);
+  EXPECT_EQ(run("SELECT name FROM singer WHERE age > (SELECT avg(age) FROM singer)", "x").hardness, Hardness::kHard);
+  EXPECT_EQ(run("SELECT T2.name, count(*) FROM concert AS T1 JOIN stadium AS T2 ON T1.stadium_id = T2.stadium_id "
+                "WHERE T1.year > 2013 GROUP BY T2.name ORDER BY count(*) DESC LIMIT 1",
+                "x")
+                .hardness,
+            Hardness::kExtra);
+}
+
+TEST_F(EvalTest, ExactMatchIgnoresValuesCaseAliasesAndDistinct) {
+  const ExampleResult result = run("SELECT name FROM singer WHERE age > 20",
+                                   "select distinct T1.Name from SINGER as T1 where T1.age > 99");
+  EXPECT_TRUE(result.pred_parse_ok);
+  EXPECT_TRUE(result.exact);
+  EXPECT_EQ(result.exec, 0.0);  // values differ, so do the rows
+}
+
+TEST_F(EvalTest, ForeignKeyColumnsCompareEqual) {
+  // singer_in_concert.singer_id is a foreign key to singer.singer_id.
+  const ExampleResult result =
+      run("SELECT T1.singer_id FROM singer AS T1 JOIN singer_in_concert AS T2 ON T1.singer_id = T2.singer_id",
+          "SELECT T2.singer_id FROM singer AS T1 JOIN singer_in_concert AS T2 ON T1.singer_id = T2.singer_id");
+  EXPECT_TRUE(result.exact);
+}
+
+TEST_F(EvalTest, AndOrMismatchSwapsTotalsLikeTheOfficialCode) {
+  const ExampleResult result = run("SELECT name FROM singer WHERE age > 20 OR age < 10",
+                                   "SELECT name FROM singer WHERE age > 20 AND age < 10 AND country = 'x'");
+  const ComponentScore& and_or = result.partial[7];
+  EXPECT_EQ(and_or.f1, 0);
+  EXPECT_EQ(and_or.label_total, 1);  // len(pred set {and}) lands in label_total
+  EXPECT_EQ(and_or.pred_total, 1);
+  EXPECT_FALSE(result.exact);
+}
+
+TEST_F(EvalTest, UnparsablePredictionIsScoredAsTheEmptyQuery) {
+  const ExampleResult result = run("SELECT name FROM singer", "SELECT name AS n FROM singer");
+  EXPECT_FALSE(result.pred_parse_ok);
+  EXPECT_EQ(result.pred_parse_error, "AssertionError: Error col: as");
+  EXPECT_FALSE(result.exact);
+  EXPECT_EQ(result.exec, 0.0);  // it runs, but its (empty) select list gives an empty result map
+  EXPECT_EQ(result.partial[0].pred_total, 0);
+  EXPECT_EQ(result.partial[0].label_total, 1);
+}
+
+TEST_F(EvalTest, OfficialExecKeysColumnsBySelectItem) {
+  // Reordered columns still match: the result map is keyed by column, not position.
+  EXPECT_EQ(run("SELECT name, age FROM singer", "SELECT age, name FROM singer").exec, 1.0);
+  // Row order matters even without ORDER BY in the gold.
+  EXPECT_EQ(run("SELECT name FROM singer ORDER BY age", "SELECT name FROM singer ORDER BY age DESC").exec, 0.0);
+  // max(x) and min(x) share one key: the later column wins, so swapping them fails.
+  EXPECT_EQ(run("SELECT max(age), min(age) FROM singer", "SELECT min(age), max(age) FROM singer").exec, 0.0);
+  // Two statements are refused like Python's sqlite3.
+  const ExampleResult twice = run("SELECT name FROM singer", "SELECT name FROM singer;;");
+  EXPECT_EQ(twice.exec, 0.0);
+  EXPECT_NE(twice.exec_reason.find("one statement"), std::string::npos) << twice.exec_reason;
+}
+
+TEST_F(EvalTest, SeedExecRule) {
+  const ExecRule seed = ExecRule::kSeed;
+  // Column permutations of the prediction are tried.
+  EXPECT_EQ(run("SELECT name, age FROM singer", "SELECT age, name FROM singer", "concert_singer", seed).exec, 1.0);
+  // Two empty results: 0.5.
+  EXPECT_EQ(run("SELECT name FROM singer WHERE age > 1000", "SELECT name FROM singer WHERE age < 0", "concert_singer", seed).exec,
+            0.5);
+  // A gold that fails to execute (it parses, but holds two statements for SQLite) gives 1.
+  EXPECT_EQ(run("SELECT name FROM singer;;", "SELECT name FROM singer", "concert_singer", seed).exec, 1.0);
+  // A failing prediction: 0.3 when its text equals the gold's, else 0.
+  EXPECT_EQ(run("SELECT name FROM singer;;", "SELECT name FROM singer;;", "concert_singer", seed).exec, 0.3);
+  EXPECT_EQ(run("SELECT name FROM singer", "SELECT nope FROM singer", "concert_singer", seed).exec, 0.0);
+  EXPECT_EQ(run("SELECT name FROM singer", "SELECT name FROM singer WHERE age > 30", "concert_singer", seed).exec, 0.0);
+}
+
+TEST_F(EvalTest, PythonValueEquality) {
+  EXPECT_TRUE(python_values_equal(SqlValue{int64_t{2}}, SqlValue{2.0}));
+  EXPECT_FALSE(python_values_equal(SqlValue{int64_t{2}}, SqlValue{std::string("2")}));
+  EXPECT_FALSE(python_values_equal(SqlValue{int64_t{9007199254740993}}, SqlValue{9007199254740992.0}));
+  EXPECT_TRUE(python_values_equal(SqlValue{std::monostate{}}, SqlValue{std::monostate{}}));
+}
+
+TEST_F(EvalTest, UnknownDatabaseAndMissingFile) {
+  try {
+    run("SELECT 1", "SELECT 1", "no_such_db");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("unknown db_id 'no_such_db'"), std::string::npos);
+  }
+  const fs::path empty_dir = fs::temp_directory_path() / ("t2sql_eval_nodb_" + std::to_string(::getpid()));
+  fs::create_directories(empty_dir);
+  EvalContext context(empty_dir, default_spider_dir() / "tables.json");
+  try {
+    evaluate_example({"SELECT 1", "concert_singer", "SELECT 1"}, context, {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("database file of db_id 'concert_singer' not found"), std::string::npos);
+  }
+  fs::remove_all(empty_dir);
+}
+
+TEST_F(EvalTest, GoldThatDoesNotParseIsAnError) {
+  try {
+    run("SELECT nope FROM singer", "SELECT name FROM singer");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kParse);
+    EXPECT_NE(std::string(e.what()).find("gold query does not parse"), std::string::npos);
+  }
+}
+
+class EvalFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("t2sql_eval_files_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const std::string& text) {
+    write_file_atomic(dir_ / name, text);
+    return dir_ / name;
+  }
+  std::string error_of(const std::string& gold, const std::string& pred) {
+    try {
+      read_eval_files(write("g.txt", gold), write("p.txt", pred));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  fs::path dir_;
+};
+
+TEST_F(EvalFilesTest, ReadsCrlfAndBlankPredictions) {
+  const auto inputs = read_eval_files(write("g.txt", "SELECT 1\tdb\r\n SELECT 2 \tdb2\r\nSELECT 3\tdb\r\n\r\n"),
+                                      write("p.txt", "select 1\textra\r\n\r\nselect 3\r\n"));
+  ASSERT_EQ(inputs.size(), 3u);
+  EXPECT_EQ(inputs[0].gold, "SELECT 1");
+  EXPECT_EQ(inputs[0].db_id, "db");
+  EXPECT_EQ(inputs[0].pred, "select 1");
+  EXPECT_EQ(inputs[1].gold, "SELECT 2 ");  // the line is stripped before the tab split, like the official code
+  EXPECT_EQ(inputs[1].pred, "");
+}
+
+TEST_F(EvalFilesTest, CountMismatchNamesBothCounts) {
+  const std::string error = error_of("SELECT 1\tdb\nSELECT 2\tdb\n", "select 1\n");
+  EXPECT_NE(error.find("has 2 examples"), std::string::npos) << error;
+  EXPECT_NE(error.find("has 1 predictions"), std::string::npos) << error;
+}
+
+TEST_F(EvalFilesTest, BadGoldLinesAndBytes) {
+  EXPECT_NE(error_of("SELECT 1\tdb\n\nSELECT 2\tdb\n", "a\nb\nc\n").find("g.txt:2: blank gold line"), std::string::npos);
+  EXPECT_NE(error_of("SELECT 1\n", "a\n").find("g.txt:1: expected SQL<TAB>db_id"), std::string::npos);
+  EXPECT_NE(error_of("SELECT 1\tdb\n", "select \xff\n").find("p.txt:1: invalid UTF-8"), std::string::npos);
+}
+
+TEST(EvalReport, OfficialLayoutAndJson) {
+  ExampleResult result;
+  result.hardness = Hardness::kMedium;
+  result.exact = true;
+  result.exec = 1.0;
+  result.pred_parse_ok = true;
+  for (auto& score : result.partial) score = {1, 1, 1, 1, 1};
+  const std::string report = format_report({result}, EvalType::kAll, false);
+  EXPECT_NE(report.find("count                0                    1                    0"), std::string::npos) << report;
+  EXPECT_NE(report.find("=====================   EXECUTION ACCURACY     ====================="), std::string::npos);
+  EXPECT_NE(report.find("exact match          0.000                1.000"), std::string::npos) << report;
+  const auto json = nlohmann::json::parse(results_to_jsonl({result}, EvalType::kAll));
+  EXPECT_EQ(json["hardness"], "medium");
+  EXPECT_EQ(json["partial"]["keywords"]["f1"], 1);
+  const std::string svg = accuracy_svg(aggregate_scores({result}, EvalType::kAll), EvalType::kAll);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("medium (n=1)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace t2sql::eval
