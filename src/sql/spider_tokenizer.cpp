@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "common/error.hpp"
@@ -111,7 +112,8 @@ using Text = std::u32string;
 bool in(char32_t c, std::u32string_view set) { return set.find(c) != std::u32string_view::npos; }
 
 // Pads every character of `set` with spaces: re.sub(r"[set]", r" \g<0> ", text).
-Text pad_chars(const Text& text, std::u32string_view set) {
+Text pad_chars(Text text, std::u32string_view set) {
+  if (std::none_of(text.begin(), text.end(), [&](char32_t c) { return in(c, set); })) return text;
   Text out;
   out.reserve(text.size() + 16);
   for (char32_t c : text) {
@@ -227,8 +229,11 @@ bool equals_ignore_case(const Text& text, size_t at, std::u32string_view word) {
 
 // The MacIntyre contractions without apostrophes: (?i)\b(first)(second)\b -> " \1 \2 "
 // (for "wanna" the end is (?=\s) instead of \b).
-Text split_contraction(const Text& text, std::u32string_view first, std::u32string_view second,
+Text split_contraction(Text text, std::u32string_view first, std::u32string_view second,
                        bool needs_following_space) {
+  bool candidate = false;
+  for (size_t i = 0; !candidate && i < text.size(); ++i) candidate = equals_ignore_case(text, i, first);
+  if (!candidate) return text;
   Text out;
   const size_t length = first.size() + second.size();
   size_t i = 0;
