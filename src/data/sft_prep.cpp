@@ -52,6 +52,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
   if (options.num_train < -1) fail(ErrorCode::kInvalidArgument, "--num-train must be -1 (all) or a count, not {}", options.num_train);
   if (options.num_synthetic < -1)
     fail(ErrorCode::kInvalidArgument, "--num-synthetic must be -1 (all) or a count, not {}", options.num_synthetic);
+  corpus.preload(options.splits);
   std::vector<const SpiderExample*> spider;
   for (SpiderSplit split : options.splits)
     for (const SpiderExample& example : corpus.examples(split)) spider.push_back(&example);
@@ -62,6 +63,12 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
   if (!options.synthetic.empty()) {
     synthetic = load_synthetic_records(options.synthetic);
     synthetic_kept = pick(synthetic.size(), options.num_synthetic, options.shuffle, options.seed);
+  }
+
+  if (options.prompt.schema_format == SchemaFormat::kCreateTable) {
+    std::vector<SpiderExample> kept;
+    for (size_t index : spider_kept) kept.push_back(*spider[index]);
+    corpus.preload_databases(kept, options.prompt.sample_rows);
   }
 
   PrepSummary summary;

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <atomic>
 #include <future>
+#include <set>
+#include <thread>
 
 #include "common/error.hpp"
 #include "common/paths.hpp"
@@ -64,23 +67,24 @@ void SpiderCorpus::warn_once(const std::string& db_id) {
                       status->note.empty() ? "" : ": ", status->note));
 }
 
-const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSplit split, int sample_rows) {
-  const Schema& expected = table_schema(db_id, split);
-  const fs::path& database_dir = layout_.database_dir_for(split);
-  const std::string key = (database_dir / db_id).string();
-  auto it = databases_.find(key);
-  if (it != databases_.end() && it->second.rows_read >= sample_rows) return it->second.schema;
+std::string SpiderCorpus::cache_key(const std::string& db_id, SpiderSplit split) const {
+  return (layout_.database_dir_for(split) / db_id).string();
+}
 
-  const fs::path file = spider_database_file(database_dir, db_id);
+Schema SpiderCorpus::read_database(const Schema& expected, const std::string& db_id, SpiderSplit split, int sample_rows) const {
+  const fs::path file = spider_database_file(layout_.database_dir_for(split), db_id);
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) fail(ErrorCode::kNotFound, "database file not found for db_id '{}': {}", db_id, file.string());
-  warn_once(db_id);
   SqlSandbox sandbox(file);
   Schema live = introspect_sqlite_file(sandbox, db_id, sample_rows);
   for (const Table& table : expected.tables)
     if (!is_internal_table(table.name) && !live.find_table(table.name))
       fail(ErrorCode::kNotFound, "database {} lacks table '{}' named in {}", file.string(), table.name,
            layout_.tables_file_for(split).string());
+  return live;
+}
+
+void SpiderCorpus::store_database(const std::string& key, Schema live, const Schema& expected, int sample_rows) {
   // Keep tables.json's natural names beside the live spelling.
   for (Table& table : live.tables) {
     const Table* annotated = expected.find_table(table.name);
@@ -92,7 +96,56 @@ const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSpli
   CachedDatabase& cached = databases_[key];
   cached.schema = std::move(live);
   cached.rows_read = sample_rows;
-  return cached.schema;
+}
+
+const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSplit split, int sample_rows) {
+  const Schema& expected = table_schema(db_id, split);
+  const std::string key = cache_key(db_id, split);
+  auto it = databases_.find(key);
+  if (it != databases_.end() && it->second.rows_read >= sample_rows) return it->second.schema;
+  warn_once(db_id);
+  store_database(key, read_database(expected, db_id, split, sample_rows), expected, sample_rows);
+  return databases_[key].schema;
+}
+
+void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples, int sample_rows, int threads) {
+  struct Job {
+    std::string db_id;
+    SpiderSplit split;
+    const Schema* expected;
+    std::string key;
+    Schema result;
+    std::exception_ptr error;
+  };
+  std::vector<Job> jobs;
+  std::set<std::string> queued;
+  for (const SpiderExample& example : examples) {
+    const std::string key = cache_key(example.db_id, example.split);
+    auto it = databases_.find(key);
+    if ((it != databases_.end() && it->second.rows_read >= sample_rows) || !queued.insert(key).second) continue;
+    const Schema& expected = table_schema(example.db_id, example.split);  // unknown db_id: thrown here
+    warn_once(example.db_id);
+    jobs.push_back({example.db_id, example.split, &expected, key, {}, nullptr});
+  }
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      try {
+        jobs[i].result = read_database(*jobs[i].expected, jobs[i].db_id, jobs[i].split, sample_rows);
+      } catch (...) {
+        jobs[i].error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads && static_cast<size_t>(t) < jobs.size(); ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& worker : workers) worker.join();
+  for (Job& job : jobs) {
+    if (job.error) std::rethrow_exception(job.error);
+    store_database(job.key, std::move(job.result), *job.expected, sample_rows);
+  }
 }
 
 std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options) {

@@ -64,6 +64,11 @@ class SpiderCorpus {
   // lacks a table named in tables.json.
   const Schema& database_schema(const std::string& db_id, SpiderSplit split = SpiderSplit::kDev, int sample_rows = 3);
 
+  // Reads the databases of all `examples` not read yet (each once, with `sample_rows` rows per
+  // table) on `threads` threads (0: one per core), so that later prompts find them cached. Errors
+  // are those of database_schema(), for the first failing database in example order.
+  void preload_databases(const std::vector<SpiderExample>& examples, int sample_rows, int threads = 0);
+
   // The serialized schema for prompts (kept per database, format, rows and value cut when no
   // budget is set).
   std::string schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options);
@@ -86,6 +91,11 @@ class SpiderCorpus {
     int rows_read = 0;
   };
   void warn_once(const std::string& db_id);
+  std::string cache_key(const std::string& db_id, SpiderSplit split) const;
+  // Opens and introspects one database and checks it against tables.json. Touches no member
+  // but layout_, so preload_databases() runs it on several threads.
+  Schema read_database(const Schema& expected, const std::string& db_id, SpiderSplit split, int sample_rows) const;
+  void store_database(const std::string& key, Schema live, const Schema& expected, int sample_rows);
 
   SpiderLayout layout_;
   std::map<SpiderSplit, std::vector<SpiderExample>> examples_;

@@ -93,6 +93,22 @@ TEST(SpiderCorpus, UnknownDbIdMissingFileAndMissingTableAreErrors) {
   EXPECT_NE(message.find("database file not found for db_id 'tiny'"), std::string::npos) << message;
 }
 
+TEST(SpiderCorpus, ParallelPreloadGivesTheSamePromptsAndErrors) {
+  SpiderCorpus sequential(vendored_spider_dir());
+  SpiderCorpus parallel(vendored_spider_dir());
+  const auto& dev = parallel.examples(SpiderSplit::kDev);
+  parallel.preload_databases(dev, 3, 2);
+  for (size_t i = 0; i < dev.size(); i += 97) EXPECT_EQ(parallel.prompt(dev[i]), sequential.prompt(dev[i])) << i;
+
+  TempDir dir;
+  write_small_spider(dir.path(), /*database_has_b=*/false);
+  SpiderCorpus broken(dir.path());
+  std::vector<SpiderExample> tiny = {broken.examples(SpiderSplit::kDev)[0]};
+  EXPECT_NE(error_of([&] { broken.preload_databases(tiny, 3, 2); }).find("lacks table 'b'"), std::string::npos);
+  EXPECT_NE(error_of([&] { broken.preload_databases(broken.examples(SpiderSplit::kDev), 3); }).find("unknown db_id 'ghost'"),
+            std::string::npos);
+}
+
 TEST(SpiderCorpus, NonUtf8QuestionIsRefused) {
   TempDir dir;
   write_small_spider(dir.path(), true);
