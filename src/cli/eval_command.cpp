@@ -36,11 +36,14 @@ int run_eval(const EvalFlags& flags) {
   options.etype = flags.etype == "match" ? eval::EvalType::kMatch
                   : flags.etype == "exec" ? eval::EvalType::kExec
                                           : eval::EvalType::kAll;
-  options.exec_rule = flags.exec_rule == "seed" ? eval::ExecRule::kSeed : eval::ExecRule::kOfficial;
-  if (flags.exec_rule == "test-suite")
-    fail(ErrorCode::kUnsupported, "--exec-rule test-suite is not implemented yet (use official or seed)");
+  options.exec_rule = flags.exec_rule == "seed"         ? eval::ExecRule::kSeed
+                      : flags.exec_rule == "test-suite" ? eval::ExecRule::kTestSuite
+                                                        : eval::ExecRule::kOfficial;
+  options.keep_distinct = flags.keep_distinct;
   if ((flags.plug_value || flags.keep_distinct) && flags.exec_rule != "test-suite")
     fail(ErrorCode::kInvalidArgument, "--plug-value and --keep-distinct apply to --exec-rule test-suite only");
+  if (flags.plug_value)
+    fail(ErrorCode::kUnsupported, "--plug-value is not implemented yet (the test-suite rule runs without it)");
   if (flags.timeout <= 0) fail(ErrorCode::kInvalidArgument, "--timeout must be positive (got {})", flags.timeout);
 
   const auto inputs = eval::read_eval_files(flags.gold, flags.pred);

@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/file_io.hpp"
 #include "common/utf8.hpp"
+#include "eval/test_suite_exec.hpp"
 #include "sql/spider_tokenizer.hpp"
 
 namespace t2sql::eval {
@@ -61,7 +62,8 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
   rebuild_for_evaluation(pred, db.schema, *db.foreign_keys);
 
   if (options.etype != EvalType::kMatch) {
-    const auto key = std::make_tuple(static_cast<int>(options.exec_rule), input.pred, input.gold);
+    const auto key = std::make_tuple(static_cast<int>(options.exec_rule) * 2 + (options.keep_distinct ? 1 : 0),
+                                     input.pred, input.gold);
     std::optional<ExecOutcome> known;
     {
       std::lock_guard lock(db.verdicts_mutex);
@@ -70,6 +72,9 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
     ExecOutcome exec = known ? *known
                        : options.exec_rule == ExecRule::kSeed
                            ? seed_exec_match(*db.sandbox, input.pred, input.gold, db.results.get())
+                       : options.exec_rule == ExecRule::kTestSuite
+                           ? test_suite_exec_match(*db.sandbox, input.pred, input.gold, options.keep_distinct,
+                                                   db.results.get())
                            : official_exec_match(*db.sandbox, input.pred, input.gold, pred, gold, db.results.get());
     if (!known && QueryCache::cacheable(input.pred) && QueryCache::cacheable(input.gold)) {
       std::lock_guard lock(db.verdicts_mutex);

@@ -73,6 +73,7 @@ struct ExampleResult {
 struct EvalOptions {
   EvalType etype = EvalType::kAll;
   ExecRule exec_rule = ExecRule::kOfficial;
+  bool keep_distinct = false;  // test-suite rule only
 };
 
 // One example through the official loop body. Throws Error(kParse) when the GOLD query does not

@@ -16,6 +16,7 @@ namespace t2sql::eval {
 enum class ExecRule {
   kOfficial,   // evaluation.py eval_exec_match: columns keyed by select val_unit, row order matters
   kSeed,       // the reference pipeline's rule (0 / 0.3 / 0.5 / 1, column permutations)
+  kTestSuite,  // test-suite exec_eval.py on the one database (see test_suite_exec.hpp)
 };
 
 struct ExecOutcome {

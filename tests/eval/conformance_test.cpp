@@ -101,6 +101,36 @@ void check_set(const std::string& name, const std::string& stdout_file) {
   EXPECT_EQ(actual, expected) << "printed output differs from the official stdout " << stdout_file;
 }
 
+// Test-suite execution without value plugging (exec_eval.py, single database per db_id).
+void check_test_suite_no_plug(const std::string& name) {
+  const auto references = load_references(name);
+  EvalContext context(default_spider_dir() / "database", default_spider_dir() / "tables.json");
+  std::vector<ExampleInput> inputs;
+  for (const auto& reference : references) inputs.push_back(reference.input);
+  EvalOptions options;
+  options.etype = EvalType::kExec;
+  options.exec_rule = ExecRule::kTestSuite;
+  const auto results = evaluate_all(inputs, context, options, 2);
+  int disagreeing = 0;
+  for (size_t i = 0; i < references.size(); ++i) {
+    const auto& expected = references[i].record.at("ts_exec_no_plug");
+    const int want = expected.is_null() ? 0 : expected.get<int>();  // null: the official code raised
+    if (want == static_cast<int>(results[i].exec)) continue;
+    if (++disagreeing <= 15)
+      ADD_FAILURE() << "index " << i << " ts_exec_no_plug " << want << " vs " << results[i].exec
+                    << "\n  gold: " << results[i].gold << "\n  pred: " << results[i].pred
+                    << "\n  reason: " << results[i].exec_reason;
+  }
+  std::printf("[conformance] %s ts_exec_no_plug: %zu/%zu agree\n", name.c_str(),
+              references.size() - static_cast<size_t>(disagreeing), references.size());
+  EXPECT_EQ(disagreeing, 0);
+}
+
+TEST(SpiderConformance, TestSuiteWithoutPlugValue) {
+  check_test_suite_no_plug("official_example.jsonl");
+  check_test_suite_no_plug("mutations.jsonl");
+}
+
 TEST(SpiderConformance, OfficialExamplePredictions) {
   check_set("official_example.jsonl", "official_example_stdout_etype_all.txt");
 }
