@@ -41,7 +41,12 @@ void BM_BuildAllTrainingPrompts(benchmark::State& state) {
   state.counters["prompts"] = static_cast<double>(prompts);
   state.counters["MB"] = static_cast<double>(bytes) / 1e6;
 }
-BENCHMARK(BM_BuildAllTrainingPrompts)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_BuildAllTrainingPrompts)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->UseRealTime();
 
 // The same prompts from a warm corpus (databases already read): the cost of assembling them.
 void BM_BuildAllTrainingPromptsWarm(benchmark::State& state) {
@@ -55,7 +60,8 @@ void BM_BuildAllTrainingPromptsWarm(benchmark::State& state) {
     }
   for (auto _ : state) {
     size_t bytes = 0;
-    for (const SpiderExample* example : examples) bytes += corpus.prompt(*example).back().content.size();
+    for (const SpiderExample* example : examples)
+      bytes += corpus.prompt(*example).back().content.size();
     benchmark::DoNotOptimize(bytes);
   }
 }
@@ -78,14 +84,17 @@ BENCHMARK(BM_ReadTrainingDatabases)->Unit(benchmark::kMillisecond);
 
 // Parsing tables.json (166 schemas) and the two training files.
 void BM_LoadTablesJson(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(load_tables_json(default_spider_dir() / "tables.json"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(load_tables_json(default_spider_dir() / "tables.json"));
 }
 BENCHMARK(BM_LoadTablesJson)->Unit(benchmark::kMillisecond);
 
 void BM_LoadTrainingExamples(benchmark::State& state) {
   for (auto _ : state) {
-    benchmark::DoNotOptimize(load_spider_examples(default_spider_dir() / "train_spider.json", SpiderSplit::kTrain));
-    benchmark::DoNotOptimize(load_spider_examples(default_spider_dir() / "train_others.json", SpiderSplit::kTrainOthers));
+    benchmark::DoNotOptimize(
+        load_spider_examples(default_spider_dir() / "train_spider.json", SpiderSplit::kTrain));
+    benchmark::DoNotOptimize(load_spider_examples(default_spider_dir() / "train_others.json",
+                                                  SpiderSplit::kTrainOthers));
   }
 }
 BENCHMARK(BM_LoadTrainingExamples)->Unit(benchmark::kMillisecond);

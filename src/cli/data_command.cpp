@@ -18,7 +18,8 @@ namespace {
 struct DataFlags {
   std::string spider_dir;
   bool json = false;
-  std::string db_id, question, split = "dev", schema_format = "create", roles = "sys-user-assistant";
+  std::string db_id, question, split = "dev", schema_format = "create",
+                               roles = "sys-user-assistant";
   int sample_rows = 3;
   size_t max_value_chars = 100;
   size_t max_schema_chars = 0;
@@ -33,7 +34,8 @@ PromptOptions prompt_options(const DataFlags& flags) {
   PromptOptions options;
   options.schema_format = parse_schema_format(flags.schema_format);
   options.roles = parse_conversation_roles(flags.roles);
-  if (flags.sample_rows < 0) fail(ErrorCode::kInvalidArgument, "--sample-rows must be 0 or more, not {}", flags.sample_rows);
+  if (flags.sample_rows < 0)
+    fail(ErrorCode::kInvalidArgument, "--sample-rows must be 0 or more, not {}", flags.sample_rows);
   options.sample_rows = flags.sample_rows;
   options.max_value_chars = flags.max_value_chars;
   options.budget.max_chars = flags.max_schema_chars;
@@ -41,11 +43,23 @@ PromptOptions prompt_options(const DataFlags& flags) {
 }
 
 void add_prompt_flags(CLI::App* command, DataFlags& flags) {
-  command->add_option("--schema-format", flags.schema_format, "create (CREATE TABLE + INSERT rows) or compact")->capture_default_str();
-  command->add_option("--sample-rows", flags.sample_rows, "INSERT rows per table in the create format")->capture_default_str();
-  command->add_option("--roles", flags.roles, "sys-user-assistant or user-assistant")->capture_default_str();
-  command->add_option("--max-value-chars", flags.max_value_chars, "cut longer text values in sample rows (0: never)")->capture_default_str();
-  command->add_option("--max-schema-chars", flags.max_schema_chars, "schema budget in characters (0: none)")->capture_default_str();
+  command
+      ->add_option("--schema-format", flags.schema_format,
+                   "create (CREATE TABLE + INSERT rows) or compact")
+      ->capture_default_str();
+  command
+      ->add_option("--sample-rows", flags.sample_rows, "INSERT rows per table in the create format")
+      ->capture_default_str();
+  command->add_option("--roles", flags.roles, "sys-user-assistant or user-assistant")
+      ->capture_default_str();
+  command
+      ->add_option("--max-value-chars", flags.max_value_chars,
+                   "cut longer text values in sample rows (0: never)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-schema-chars", flags.max_schema_chars,
+                   "schema budget in characters (0: none)")
+      ->capture_default_str();
 }
 
 int run_stats(const DataFlags& flags) {
@@ -58,8 +72,10 @@ int run_stats(const DataFlags& flags) {
 int run_show(const DataFlags& flags) {
   require_utf8(flags.question, "--question");
   SpiderCorpus corpus(flags.spider_dir);
-  const auto messages = corpus.prompt(flags.db_id, flags.question, parse_spider_split(flags.split), prompt_options(flags));
-  for (const ChatMessage& message : messages) fmt::print("=== {}\n{}\n", message.role, message.content);
+  const auto messages = corpus.prompt(flags.db_id, flags.question, parse_spider_split(flags.split),
+                                      prompt_options(flags));
+  for (const ChatMessage& message : messages)
+    fmt::print("=== {}\n{}\n", message.role, message.content);
   return 0;
 }
 
@@ -67,7 +83,8 @@ int run_prep(const DataFlags& flags) {
   SpiderCorpus corpus(flags.spider_dir);
   PrepOptions options;
   options.splits.clear();
-  for (const std::string& split : flags.prep_splits) options.splits.push_back(parse_spider_split(split));
+  for (const std::string& split : flags.prep_splits)
+    options.splits.push_back(parse_spider_split(split));
   options.num_train = flags.num_train;
   options.synthetic = flags.synthetic;
   options.num_synthetic = flags.num_synthetic;
@@ -75,8 +92,9 @@ int run_prep(const DataFlags& flags) {
   options.seed = flags.seed;
   options.prompt = prompt_options(flags);
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
-  fmt::print("wrote {} records ({} Spider, {} synthetic, {} bytes) to {}\n", summary.spider_records + summary.synthetic_records,
-             summary.spider_records, summary.synthetic_records, summary.bytes, flags.out);
+  fmt::print("wrote {} records ({} Spider, {} synthetic, {} bytes) to {}\n",
+             summary.spider_records + summary.synthetic_records, summary.spider_records,
+             summary.synthetic_records, summary.bytes, flags.out);
   return 0;
 }
 
@@ -84,29 +102,42 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
   auto flags = std::make_shared<DataFlags>();
   auto* data = app.add_subcommand("data", "Spider data: statistics, prompts, SFT records");
   data->require_subcommand(1);
-  data->add_option("--spider-dir", flags->spider_dir, "Spider folder (default: the vendored data/spider)");
+  data->add_option("--spider-dir", flags->spider_dir,
+                   "Spider folder (default: the vendored data/spider)");
 
-  auto* stats = data->add_subcommand("stats", "examples per split, schemas, databases, length distributions");
-  stats->add_option("--spider-dir", flags->spider_dir, "Spider folder (default: the vendored data/spider)");
+  auto* stats =
+      data->add_subcommand("stats", "examples per split, schemas, databases, length distributions");
+  stats->add_option("--spider-dir", flags->spider_dir,
+                    "Spider folder (default: the vendored data/spider)");
   stats->add_flag("--json", flags->json, "print JSON");
   stats->callback([flags] { set_exit_code(run_stats(*flags)); });
 
   auto* show = data->add_subcommand("show", "print the prompt for a question on a database");
-  show->add_option("--spider-dir", flags->spider_dir, "Spider folder (default: the vendored data/spider)");
+  show->add_option("--spider-dir", flags->spider_dir,
+                   "Spider folder (default: the vendored data/spider)");
   show->add_option("--db", flags->db_id, "db_id")->required();
   show->add_option("--question", flags->question, "the question")->required();
-  show->add_option("--split", flags->split, "which databases: dev/train (database/) or test (test_database/)")->capture_default_str();
+  show->add_option("--split", flags->split,
+                   "which databases: dev/train (database/) or test (test_database/)")
+      ->capture_default_str();
   add_prompt_flags(show, *flags);
   show->callback([flags] { set_exit_code(run_show(*flags)); });
 
-  auto* prep = data->add_subcommand("prep", "write SFT records {prompt, completion, db_id} as JSONL");
-  prep->add_option("--spider-dir", flags->spider_dir, "Spider folder (default: the vendored data/spider)");
+  auto* prep =
+      data->add_subcommand("prep", "write SFT records {prompt, completion, db_id} as JSONL");
+  prep->add_option("--spider-dir", flags->spider_dir,
+                   "Spider folder (default: the vendored data/spider)");
   prep->add_option("--out", flags->out, "output JSONL file")->required();
-  prep->add_option("--split", flags->prep_splits, "Spider splits to include (repeatable)")->capture_default_str();
-  prep->add_option("--num-train", flags->num_train, "Spider examples kept (-1: all)")->capture_default_str();
-  prep->add_option("--synthetic", flags->synthetic, "synthetic records (JSONL or JSON array) to append");
-  prep->add_option("--num-synthetic", flags->num_synthetic, "synthetic records kept (-1: all)")->capture_default_str();
-  prep->add_flag("--shuffle", flags->shuffle, "pick the kept examples with a seeded shuffle instead of the first N");
+  prep->add_option("--split", flags->prep_splits, "Spider splits to include (repeatable)")
+      ->capture_default_str();
+  prep->add_option("--num-train", flags->num_train, "Spider examples kept (-1: all)")
+      ->capture_default_str();
+  prep->add_option("--synthetic", flags->synthetic,
+                   "synthetic records (JSONL or JSON array) to append");
+  prep->add_option("--num-synthetic", flags->num_synthetic, "synthetic records kept (-1: all)")
+      ->capture_default_str();
+  prep->add_flag("--shuffle", flags->shuffle,
+                 "pick the kept examples with a seeded shuffle instead of the first N");
   prep->add_option("--seed", flags->seed, "seed of --shuffle")->capture_default_str();
   add_prompt_flags(prep, *flags);
   prep->callback([flags] { set_exit_code(run_prep(*flags)); });

@@ -15,8 +15,12 @@ Distribution describe(std::vector<int64_t> values) {
   if (values.empty()) return d;
   std::sort(values.begin(), values.end());
   d.count = values.size();
-  d.mean = static_cast<double>(std::accumulate(values.begin(), values.end(), int64_t{0})) / static_cast<double>(values.size());
-  auto rank = [&](double q) { return values[std::min(values.size() - 1, static_cast<size_t>(q * static_cast<double>(values.size())))]; };
+  d.mean = static_cast<double>(std::accumulate(values.begin(), values.end(), int64_t{0})) /
+           static_cast<double>(values.size());
+  auto rank = [&](double q) {
+    return values[std::min(values.size() - 1,
+                           static_cast<size_t>(q * static_cast<double>(values.size())))];
+  };
   d.min = values.front();
   d.median = rank(0.5);
   d.p90 = rank(0.9);
@@ -37,11 +41,14 @@ int64_t word_count(const std::string& text) {
 }
 
 nlohmann::json distribution_json(const Distribution& d) {
-  return {{"count", d.count}, {"mean", std::round(d.mean * 100) / 100}, {"min", d.min}, {"median", d.median}, {"p90", d.p90}, {"max", d.max}};
+  return {{"count", d.count}, {"mean", std::round(d.mean * 100) / 100},
+          {"min", d.min},     {"median", d.median},
+          {"p90", d.p90},     {"max", d.max}};
 }
 
 std::string distribution_text(const Distribution& d) {
-  return fmt::format("min {} median {} p90 {} max {} mean {:.1f}", d.min, d.median, d.p90, d.max, d.mean);
+  return fmt::format("min {} median {} p90 {} max {} mean {:.1f}", d.min, d.median, d.p90, d.max,
+                     d.mean);
 }
 }  // namespace
 
@@ -50,7 +57,8 @@ CorpusStats compute_corpus_stats(SpiderCorpus& corpus) {
   const SpiderLayout& layout = corpus.layout();
   stats.root = layout.root.string();
   std::vector<SpiderSplit> present;
-  for (SpiderSplit split : {SpiderSplit::kTrain, SpiderSplit::kTrainOthers, SpiderSplit::kDev, SpiderSplit::kTest})
+  for (SpiderSplit split :
+       {SpiderSplit::kTrain, SpiderSplit::kTrainOthers, SpiderSplit::kDev, SpiderSplit::kTest})
     if (layout.has_split(split)) present.push_back(split);
   corpus.preload(present);
   for (SpiderSplit split : present) {
@@ -81,10 +89,12 @@ CorpusStats compute_corpus_stats(SpiderCorpus& corpus) {
   for (const auto& [db_id, schema] : schemas) {
     tables.push_back(static_cast<int64_t>(schema.tables.size()));
     columns.push_back(static_cast<int64_t>(schema.column_count()));
-    if (fs::is_regular_file(spider_database_file(layout.database_dir, db_id), ec)) ++stats.database_files;
+    if (fs::is_regular_file(spider_database_file(layout.database_dir, db_id), ec))
+      ++stats.database_files;
     if (const DatabaseStatus* status = corpus.database_status(db_id)) {
       ++stats.status_counts[status->status];
-      if (status->degraded()) stats.degraded_databases.push_back(fmt::format("{} ({})", db_id, status->status));
+      if (status->degraded())
+        stats.degraded_databases.push_back(fmt::format("{} ({})", db_id, status->status));
     }
   }
   stats.tables_per_database = describe(std::move(tables));
@@ -95,16 +105,22 @@ CorpusStats compute_corpus_stats(SpiderCorpus& corpus) {
 std::string format_stats_text(const CorpusStats& stats) {
   std::string out = fmt::format("Spider folder: {}\n", stats.root);
   out += fmt::format("{:<14}{:>9}{:>11}\n", "split", "examples", "databases");
-  for (const SplitStats& s : stats.splits) out += fmt::format("{:<14}{:>9}{:>11}\n", s.name, s.examples, s.databases);
-  out += fmt::format("schemas (tables.json): {}\ndatabase files: {}\n", stats.schemas, stats.database_files);
-  for (const auto& [status, count] : stats.status_counts) out += fmt::format("  {}: {}\n", status, count);
-  if (!stats.degraded_databases.empty()) out += fmt::format("  not official: {}\n", fmt::join(stats.degraded_databases, ", "));
+  for (const SplitStats& s : stats.splits)
+    out += fmt::format("{:<14}{:>9}{:>11}\n", s.name, s.examples, s.databases);
+  out += fmt::format("schemas (tables.json): {}\ndatabase files: {}\n", stats.schemas,
+                     stats.database_files);
+  for (const auto& [status, count] : stats.status_counts)
+    out += fmt::format("  {}: {}\n", status, count);
+  if (!stats.degraded_databases.empty())
+    out += fmt::format("  not official: {}\n", fmt::join(stats.degraded_databases, ", "));
   out += fmt::format("tables per database:  {}\n", distribution_text(stats.tables_per_database));
   out += fmt::format("columns per database: {}\n", distribution_text(stats.columns_per_database));
   for (const SplitStats& s : stats.splits) {
     out += fmt::format("{}:\n", s.name);
-    out += fmt::format("  question chars: {}\n  question words: {}\n", distribution_text(s.question_chars), distribution_text(s.question_words));
-    out += fmt::format("  SQL chars:      {}\n  SQL words:      {}\n", distribution_text(s.sql_chars), distribution_text(s.sql_words));
+    out += fmt::format("  question chars: {}\n  question words: {}\n",
+                       distribution_text(s.question_chars), distribution_text(s.question_words));
+    out += fmt::format("  SQL chars:      {}\n  SQL words:      {}\n",
+                       distribution_text(s.sql_chars), distribution_text(s.sql_words));
   }
   return out;
 }

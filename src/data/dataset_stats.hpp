@@ -30,11 +30,12 @@ struct SplitStats {
 
 struct CorpusStats {
   std::string root;
-  std::vector<SplitStats> splits;        // the splits this folder has, in train, train_others, dev, test order
-  size_t schemas = 0;                    // entries of tables.json
-  size_t database_files = 0;             // database/<db>/<db>.sqlite present
-  std::map<std::string, size_t> status_counts;   // MANIFEST.tsv status -> databases
-  std::vector<std::string> degraded_databases;   // "wta_1 (partial)", ...
+  std::vector<SplitStats>
+      splits;                 // the splits this folder has, in train, train_others, dev, test order
+  size_t schemas = 0;         // entries of tables.json
+  size_t database_files = 0;  // database/<db>/<db>.sqlite present
+  std::map<std::string, size_t> status_counts;  // MANIFEST.tsv status -> databases
+  std::vector<std::string> degraded_databases;  // "wta_1 (partial)", ...
   Distribution tables_per_database, columns_per_database;
 };
 

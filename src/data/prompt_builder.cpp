@@ -5,19 +5,23 @@
 namespace t2sql {
 
 const char* const kSystemMessage =
-    "You are a helpful assistant who answers questions about database tables by responding with SQL queries.\n"
-    "Users will provide you with a set of tables represented as CREATE TABLE statements followed by INSERT statements "
+    "You are a helpful assistant who answers questions about database tables by responding with "
+    "SQL queries.\n"
+    "Users will provide you with a set of tables represented as CREATE TABLE statements followed "
+    "by INSERT statements "
     "containing information about the data types contained in each of the tables.\n"
     "Then users will ask a question.\n"
     "Answer the user question by writing a SQL statement with the help of the provided SQL tables.";
 const char* const kSchemaHeader = "Here is the schema of the tables you will be working with:";
 const char* const kFewShotHeader =
-    "Here are a few examples of tables, user input in natural language, and the expected query in SQL:\n";
+    "Here are a few examples of tables, user input in natural language, and the expected query in "
+    "SQL:\n";
 
 ConversationRoles parse_conversation_roles(const std::string& name) {
   if (name == "sys-user-assistant") return ConversationRoles::kSystemUserAssistant;
   if (name == "user-assistant") return ConversationRoles::kUserAssistant;
-  fail(ErrorCode::kInvalidArgument, "unknown conversation roles '{}' (expected sys-user-assistant or user-assistant)", name);
+  fail(ErrorCode::kInvalidArgument,
+       "unknown conversation roles '{}' (expected sys-user-assistant or user-assistant)", name);
 }
 
 const char* conversation_roles_name(ConversationRoles roles) {
@@ -56,7 +60,8 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 }
 }  // namespace
 
-std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view question, ConversationRoles roles,
+std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view question,
+                                      ConversationRoles roles,
                                       std::span<const FewShotExample> few_shot) {
   std::string user = user_message(schema, question);
   if (!few_shot.empty()) {
@@ -71,12 +76,14 @@ std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view 
     replace_all(combined, kSchemaHeader, "\n\n");
     user = std::move(combined);
   }
-  if (roles == ConversationRoles::kUserAssistant) return {ChatMessage{"user", std::string(kSystemMessage) + "\n" + user}};
+  if (roles == ConversationRoles::kUserAssistant)
+    return {ChatMessage{"user", std::string(kSystemMessage) + "\n" + user}};
   return {ChatMessage{"system", kSystemMessage}, ChatMessage{"user", std::move(user)}};
 }
 
-std::vector<ChatMessage> build_conversation(std::string_view schema, std::string_view question, std::string_view query,
-                                            ConversationRoles roles, std::span<const FewShotExample> few_shot) {
+std::vector<ChatMessage> build_conversation(std::string_view schema, std::string_view question,
+                                            std::string_view query, ConversationRoles roles,
+                                            std::span<const FewShotExample> few_shot) {
   std::vector<ChatMessage> messages = build_prompt(schema, question, roles, few_shot);
   messages.push_back({"assistant", completion_from_gold(query)});
   return messages;

@@ -1,11 +1,13 @@
 // The prompt of the reference pipeline, reproduced byte for byte (docs/data.md quotes it):
 //   system:    kSystemMessage
-//   user:      "Here is the schema of the tables you will be working with:\n{schema}\n\n-- {question} \nSELECT"
-//   assistant: the gold query with its first "select" (any case) and everything before it removed,
+//   user:      "Here is the schema of the tables you will be working with:\n{schema}\n\n--
+//   {question} \nSELECT" assistant: the gold query with its first "select" (any case) and
+//   everything before it removed,
 //              so "SELECT name FROM t" becomes " name FROM t" (the prompt already ends in SELECT).
 // Roles: sys-user-assistant (three messages) or user-assistant (system + "\n" + user in one turn).
 // Few-shot (the reference RAG layout): the user turn becomes
-//   "Here are a few examples of tables, user input in natural language, and the expected query in SQL:\n"
+//   "Here are a few examples of tables, user input in natural language, and the expected query in
+//   SQL:\n"
 //   + for each example: its user message + its answer + "\n\n\n"
 //   + the current user message + "\n\n",
 // and every "Here is the schema of the tables you will be working with:" is replaced by "\n\n".
@@ -20,8 +22,9 @@
 namespace t2sql {
 
 extern const char* const kSystemMessage;
-extern const char* const kSchemaHeader;    // "Here is the schema of the tables you will be working with:"
-extern const char* const kFewShotHeader;   // "Here are a few examples of tables, ...:\n"
+extern const char* const
+    kSchemaHeader;  // "Here is the schema of the tables you will be working with:"
+extern const char* const kFewShotHeader;  // "Here are a few examples of tables, ...:\n"
 
 enum class ConversationRoles { kSystemUserAssistant, kUserAssistant };
 
@@ -37,9 +40,9 @@ struct ChatMessage {
 
 // One solved example shown before the question (retrieval picks them; see the text module).
 struct FewShotExample {
-  std::string schema;    // serialized schema of its database
+  std::string schema;  // serialized schema of its database
   std::string question;
-  std::string query;     // gold SQL
+  std::string query;  // gold SQL
 };
 
 // The user message for one schema and question.
@@ -50,11 +53,13 @@ std::string user_message(std::string_view schema, std::string_view question);
 std::string completion_from_gold(std::string_view query);
 
 // The prompt turns (system and user, or the folded user turn), without the answer.
-std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view question, ConversationRoles roles,
+std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view question,
+                                      ConversationRoles roles,
                                       std::span<const FewShotExample> few_shot = {});
 
 // The prompt plus the assistant turn holding completion_from_gold(query): one SFT conversation.
-std::vector<ChatMessage> build_conversation(std::string_view schema, std::string_view question, std::string_view query,
-                                            ConversationRoles roles, std::span<const FewShotExample> few_shot = {});
+std::vector<ChatMessage> build_conversation(std::string_view schema, std::string_view question,
+                                            std::string_view query, ConversationRoles roles,
+                                            std::span<const FewShotExample> few_shot = {});
 
 }  // namespace t2sql

@@ -38,7 +38,8 @@ std::string quote_identifier(std::string_view name) {
 // Reads a tables.json field that must be an array, naming the entry when it is not.
 const json& require_array(const json& entry, const char* field, const std::string& where) {
   auto it = entry.find(field);
-  if (it == entry.end() || !it->is_array()) fail(ErrorCode::kParse, "{}: field '{}' is missing or not an array", where, field);
+  if (it == entry.end() || !it->is_array())
+    fail(ErrorCode::kParse, "{}: field '{}' is missing or not an array", where, field);
   return *it;
 }
 
@@ -52,7 +53,8 @@ int require_index(const json& value, size_t limit, const std::string& where) {
   if (!value.is_number_integer()) fail(ErrorCode::kParse, "{}: expected an integer index", where);
   int64_t index = value.get<int64_t>();
   if (index < 0 || static_cast<size_t>(index) >= limit)
-    fail(ErrorCode::kParse, "{}: index {} is out of range (0..{})", where, index, limit == 0 ? 0 : limit - 1);
+    fail(ErrorCode::kParse, "{}: index {} is out of range (0..{})", where, index,
+         limit == 0 ? 0 : limit - 1);
   return static_cast<int>(index);
 }
 
@@ -65,7 +67,9 @@ Schema parse_tables_json_entry(const json& entry, const std::string& where) {
   const std::string at = fmt::format("{} (db_id {})", where, schema.db_id);
 
   const json& table_names = require_array(entry, "table_names_original", at);
-  const json* natural_tables = entry.contains("table_names") && entry["table_names"].is_array() ? &entry["table_names"] : nullptr;
+  const json* natural_tables = entry.contains("table_names") && entry["table_names"].is_array()
+                                   ? &entry["table_names"]
+                                   : nullptr;
   for (size_t i = 0; i < table_names.size(); ++i) {
     Table table;
     table.name = require_string(table_names[i], fmt::format("{} table_names_original[{}]", at, i));
@@ -77,10 +81,14 @@ Schema parse_tables_json_entry(const json& entry, const std::string& where) {
   // Columns are global indices into column_names_original; entry 0 is Spider's "*" (table -1).
   const json& columns = require_array(entry, "column_names_original", at);
   const json& types = require_array(entry, "column_types", at);
-  const json* natural_columns = entry.contains("column_names") && entry["column_names"].is_array() ? &entry["column_names"] : nullptr;
+  const json* natural_columns = entry.contains("column_names") && entry["column_names"].is_array()
+                                    ? &entry["column_names"]
+                                    : nullptr;
   if (types.size() != columns.size())
-    fail(ErrorCode::kParse, "{}: column_types has {} entries but column_names_original has {}", at, types.size(), columns.size());
-  std::vector<std::pair<int, int>> column_location(columns.size(), {-1, -1});  // (table, column in table)
+    fail(ErrorCode::kParse, "{}: column_types has {} entries but column_names_original has {}", at,
+         types.size(), columns.size());
+  std::vector<std::pair<int, int>> column_location(columns.size(),
+                                                   {-1, -1});  // (table, column in table)
   for (size_t i = 0; i < columns.size(); ++i) {
     const std::string col_at = fmt::format("{} column_names_original[{}]", at, i);
     const json& pair = columns[i];
@@ -92,15 +100,16 @@ Schema parse_tables_json_entry(const json& entry, const std::string& where) {
     Column column;
     column.name = require_string(pair[1], col_at + " name");
     column.type = require_string(types[i], fmt::format("{} column_types[{}]", at, i));
-    if (natural_columns && i < natural_columns->size() && (*natural_columns)[i].is_array() && (*natural_columns)[i].size() == 2 &&
-        (*natural_columns)[i][1].is_string())
+    if (natural_columns && i < natural_columns->size() && (*natural_columns)[i].is_array() &&
+        (*natural_columns)[i].size() == 2 && (*natural_columns)[i][1].is_string())
       column.natural_name = (*natural_columns)[i][1].get<std::string>();
     column_location[i] = {t, static_cast<int>(schema.tables[t].columns.size())};
     schema.tables[t].columns.push_back(std::move(column));
   }
   auto column_at = [&](const json& value, const std::string& where_key) -> std::pair<int, int> {
     int index = require_index(value, columns.size(), where_key);
-    if (column_location[index].first < 0) fail(ErrorCode::kParse, "{}: column {} is '*', not a real column", where_key, index);
+    if (column_location[index].first < 0)
+      fail(ErrorCode::kParse, "{}: column {} is '*', not a real column", where_key, index);
     return column_location[index];
   };
 
@@ -108,7 +117,8 @@ Schema parse_tables_json_entry(const json& entry, const std::string& where) {
   const json& primary_keys = require_array(entry, "primary_keys", at);
   for (size_t i = 0; i < primary_keys.size(); ++i) {
     const std::string key_at = fmt::format("{} primary_keys[{}]", at, i);
-    std::vector<json> parts = primary_keys[i].is_array() ? primary_keys[i].get<std::vector<json>>() : std::vector<json>{primary_keys[i]};
+    std::vector<json> parts = primary_keys[i].is_array() ? primary_keys[i].get<std::vector<json>>()
+                                                         : std::vector<json>{primary_keys[i]};
     for (const json& part : parts) {
       auto [t, c] = column_at(part, key_at);
       schema.tables[t].columns[c].is_primary_key = true;
@@ -118,11 +128,13 @@ Schema parse_tables_json_entry(const json& entry, const std::string& where) {
   for (size_t i = 0; i < foreign_keys.size(); ++i) {
     const std::string key_at = fmt::format("{} foreign_keys[{}]", at, i);
     const json& pair = foreign_keys[i];
-    if (!pair.is_array() || pair.size() != 2) fail(ErrorCode::kParse, "{}: expected [column, referenced column]", key_at);
+    if (!pair.is_array() || pair.size() != 2)
+      fail(ErrorCode::kParse, "{}: expected [column, referenced column]", key_at);
     auto [from_t, from_c] = column_at(pair[0], key_at);
     auto [to_t, to_c] = column_at(pair[1], key_at);
-    schema.foreign_keys.push_back({schema.tables[from_t].name, schema.tables[from_t].columns[from_c].name, schema.tables[to_t].name,
-                                   schema.tables[to_t].columns[to_c].name});
+    schema.foreign_keys.push_back(
+        {schema.tables[from_t].name, schema.tables[from_t].columns[from_c].name,
+         schema.tables[to_t].name, schema.tables[to_t].columns[to_c].name});
   }
   return schema;
 }
@@ -155,10 +167,12 @@ size_t Schema::column_count() const {
 
 std::map<std::string, Schema> load_tables_json(const fs::path& path) {
   const json document = load_json_file(path);
-  if (!document.is_array()) fail(ErrorCode::kParse, "{}: expected a JSON array of databases", path.string());
+  if (!document.is_array())
+    fail(ErrorCode::kParse, "{}: expected a JSON array of databases", path.string());
   std::map<std::string, Schema> schemas;
   for (size_t i = 0; i < document.size(); ++i) {
-    Schema schema = parse_tables_json_entry(document[i], fmt::format("{}: entry {}", path.string(), i));
+    Schema schema =
+        parse_tables_json_entry(document[i], fmt::format("{}: entry {}", path.string(), i));
     std::string db_id = schema.db_id;
     if (!schemas.emplace(db_id, std::move(schema)).second)
       fail(ErrorCode::kParse, "{}: entry {}: db_id '{}' appears twice", path.string(), i, db_id);
@@ -170,7 +184,9 @@ Schema introspect_schema(const SchemaQueryFunction& query, std::string db_id, in
   Schema schema;
   schema.db_id = std::move(db_id);
   // rowid order of sqlite_master is creation order, which is how the DDL reads.
-  QueryResult tables = query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid");
+  QueryResult tables = query(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+      "ESCAPE '\\' ORDER BY rowid");
   for (const auto& row : tables.rows) {
     Table table;
     table.name = cell_text(row.at(0));
@@ -186,12 +202,15 @@ Schema introspect_schema(const SchemaQueryFunction& query, std::string db_id, in
       table.columns.push_back(std::move(column));
     }
     if (sample_rows > 0)
-      table.sample_rows = query(fmt::format("SELECT * FROM {} LIMIT {}", quote_identifier(table.name), sample_rows)).rows;
+      table.sample_rows =
+          query(fmt::format("SELECT * FROM {} LIMIT {}", quote_identifier(table.name), sample_rows))
+              .rows;
     schema.tables.push_back(std::move(table));
   }
   for (const Table& table : schema.tables) {
     // foreign_key_list: id, seq, table, from, to, on_update, on_delete, match
-    QueryResult keys = query(fmt::format("PRAGMA foreign_key_list({})", quote_identifier(table.name)));
+    QueryResult keys =
+        query(fmt::format("PRAGMA foreign_key_list({})", quote_identifier(table.name)));
     for (const auto& key_row : keys.rows) {
       ForeignKey key{table.name, cell_text(key_row.at(3)), cell_text(key_row.at(2)), ""};
       if (std::holds_alternative<std::monostate>(key_row.at(4))) {
@@ -216,7 +235,9 @@ Schema introspect_sqlite_file(const SqlSandbox& sandbox, std::string db_id, int 
   return introspect_schema(
       [&](const std::string& sql) {
         QueryOutcome outcome = sandbox.run(sql);
-        if (!outcome.ok()) fail(ErrorCode::kSql, "{}: cannot read the schema ({}): {}", sandbox.path().string(), sql, outcome.error);
+        if (!outcome.ok())
+          fail(ErrorCode::kSql, "{}: cannot read the schema ({}): {}", sandbox.path().string(), sql,
+               outcome.error);
         return std::move(outcome.result);
       },
       std::move(db_id), sample_rows);
@@ -243,45 +264,57 @@ SchemaDifferences compare_schemas(const Schema& expected, const Schema& live) {
     const size_t differences_before = out.structural.size();
     const Table* other = live.find_table(table.name);
     if (!other) {
-      out.structural.push_back(fmt::format("table {} is in tables.json but not in the database", table.name));
+      out.structural.push_back(
+          fmt::format("table {} is in tables.json but not in the database", table.name));
       continue;
     }
     for (const Column& column : table.columns) {
       auto index = other->find_column(column.name);
       if (!index) {
-        out.structural.push_back(fmt::format("column {}.{} is in tables.json but not in the database", table.name, column.name));
+        out.structural.push_back(fmt::format(
+            "column {}.{} is in tables.json but not in the database", table.name, column.name));
         continue;
       }
       const Column& live_column = other->columns[*index];
       if (column.is_primary_key && !live_column.is_primary_key)
-        out.structural.push_back(fmt::format("{}.{} is a primary key in tables.json but not in the database", table.name, column.name));
+        out.structural.push_back(
+            fmt::format("{}.{} is a primary key in tables.json but not in the database", table.name,
+                        column.name));
       const std::string live_category = spider_type_category(live_column.type);
       if (!live_column.type.empty() && column.type != "others" && live_category != column.type)
-        out.types.push_back(fmt::format("{}.{}: tables.json says {}, the database declares {} ({})", table.name, column.name,
-                                        column.type, live_column.type, live_category));
+        out.types.push_back(fmt::format("{}.{}: tables.json says {}, the database declares {} ({})",
+                                        table.name, column.name, column.type, live_column.type,
+                                        live_category));
     }
     for (const Column& column : other->columns)
       if (!table.find_column(column.name))
-        out.structural.push_back(fmt::format("column {}.{} is in the database but not in tables.json", table.name, column.name));
-    if (out.structural.size() == differences_before && table.columns.size() == other->columns.size()) {
+        out.structural.push_back(fmt::format(
+            "column {}.{} is in the database but not in tables.json", table.name, column.name));
+    if (out.structural.size() == differences_before &&
+        table.columns.size() == other->columns.size()) {
       for (size_t i = 0; i < table.columns.size(); ++i)
         if (!same_name(table.columns[i].name, other->columns[i].name)) {
-          out.structural.push_back(fmt::format("table {}: columns are in another order", table.name));
+          out.structural.push_back(
+              fmt::format("table {}: columns are in another order", table.name));
           break;
         }
     }
   }
   for (const Table& table : live.tables)
     if (!expected.find_table(table.name))
-      out.structural.push_back(fmt::format("table {} is in the database but not in tables.json", table.name));
+      out.structural.push_back(
+          fmt::format("table {} is in the database but not in tables.json", table.name));
   using Key = std::tuple<std::string, std::string, std::string, std::string>;
   std::set<Key> live_keys;
   for (const ForeignKey& key : live.foreign_keys)
-    live_keys.insert({ascii_lower(key.from_table), ascii_lower(key.from_column), ascii_lower(key.to_table), ascii_lower(key.to_column)});
+    live_keys.insert({ascii_lower(key.from_table), ascii_lower(key.from_column),
+                      ascii_lower(key.to_table), ascii_lower(key.to_column)});
   for (const ForeignKey& key : expected.foreign_keys)
-    if (!live_keys.count({ascii_lower(key.from_table), ascii_lower(key.from_column), ascii_lower(key.to_table), ascii_lower(key.to_column)}))
-      out.structural.push_back(fmt::format("foreign key {}.{} -> {}.{} is in tables.json but not declared in the database",
-                                           key.from_table, key.from_column, key.to_table, key.to_column));
+    if (!live_keys.count({ascii_lower(key.from_table), ascii_lower(key.from_column),
+                          ascii_lower(key.to_table), ascii_lower(key.to_column)}))
+      out.structural.push_back(fmt::format(
+          "foreign key {}.{} -> {}.{} is in tables.json but not declared in the database",
+          key.from_table, key.from_column, key.to_table, key.to_column));
   return out;
 }
 

@@ -19,7 +19,7 @@ namespace t2sql {
 struct Column {
   std::string name;          // as stored in the database ("Department_ID")
   std::string natural_name;  // tables.json column_names ("department id"); empty from introspection
-  std::string type;          // declared SQL type from a database ("int"), or Spider's category ("number")
+  std::string type;  // declared SQL type from a database ("int"), or Spider's category ("number")
   bool is_primary_key = false;
 };
 
@@ -27,7 +27,7 @@ struct Table {
   std::string name;          // as stored in the database
   std::string natural_name;  // tables.json table_names; empty from introspection
   std::vector<Column> columns;
-  std::string create_sql;    // the CREATE TABLE text as the database stores it; empty when unknown
+  std::string create_sql;  // the CREATE TABLE text as the database stores it; empty when unknown
   std::vector<std::vector<SqlValue>> sample_rows;  // (row, column): the first rows, when read
 
   // Index of the column named `name` (case-insensitive), or nullopt.

@@ -9,7 +9,8 @@ namespace t2sql {
 SchemaFormat parse_schema_format(const std::string& name) {
   if (name == "create") return SchemaFormat::kCreateTable;
   if (name == "compact") return SchemaFormat::kCompact;
-  fail(ErrorCode::kInvalidArgument, "unknown schema format '{}' (expected create or compact)", name);
+  fail(ErrorCode::kInvalidArgument, "unknown schema format '{}' (expected create or compact)",
+       name);
 }
 
 const char* schema_format_name(SchemaFormat format) {
@@ -25,7 +26,8 @@ bool SchemaBudget::fits(std::string_view text) const {
 std::string sql_identifier(std::string_view name) {
   bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
   for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      plain = false;
   if (plain) return std::string(name);
   std::string out = "\"";
   for (char c : name) {
@@ -55,7 +57,8 @@ std::string sql_literal(const SqlValue& value, size_t max_value_chars) {
   }
   if (std::holds_alternative<SqlBlob>(value)) {
     std::string hex = sql_value_to_string(value);  // x'0a0b'
-    if (max_value_chars > 0 && hex.size() > max_value_chars + 3) hex = hex.substr(0, max_value_chars + 2) + "'";
+    if (max_value_chars > 0 && hex.size() > max_value_chars + 3)
+      hex = hex.substr(0, max_value_chars + 2) + "'";
     return "X" + hex.substr(1);
   }
   return sql_value_to_string(value);  // NULL, integers, shortest round-trip reals
@@ -67,20 +70,26 @@ std::string normalize_ddl(std::string_view ddl) {
   out.reserve(ddl.size() + 1);
   for (char c : ddl)
     if (c != '\r') out += c;
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == '\t')) out.pop_back();
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == '\t'))
+    out.pop_back();
   if (out.empty() || out.back() != ';') out += ';';
   return out;
 }
 
 bool column_is_foreign_key(const Schema& schema, const Table& table, const Column& column) {
   for (const ForeignKey& key : schema.foreign_keys) {
-    if (ascii_lower(key.from_table) == ascii_lower(table.name) && ascii_lower(key.from_column) == ascii_lower(column.name)) return true;
-    if (ascii_lower(key.to_table) == ascii_lower(table.name) && ascii_lower(key.to_column) == ascii_lower(column.name)) return true;
+    if (ascii_lower(key.from_table) == ascii_lower(table.name) &&
+        ascii_lower(key.from_column) == ascii_lower(column.name))
+      return true;
+    if (ascii_lower(key.to_table) == ascii_lower(table.name) &&
+        ascii_lower(key.to_column) == ascii_lower(column.name))
+      return true;
   }
   return false;
 }
 
-std::string render(const Schema& schema, const std::vector<bool>& trimmed, int rows, const SerializeOptions& options) {
+std::string render(const Schema& schema, const std::vector<bool>& trimmed, int rows,
+                   const SerializeOptions& options) {
   std::string out;
   if (options.format == SchemaFormat::kCompact) {
     for (const Table& table : schema.tables) {
@@ -94,14 +103,16 @@ std::string render(const Schema& schema, const std::vector<bool>& trimmed, int r
       out += ")\n";
     }
     for (const ForeignKey& key : schema.foreign_keys)
-      out += fmt::format("FOREIGN KEY {}.{} REFERENCES {}.{}\n", sql_identifier(key.from_table), sql_identifier(key.from_column),
-                         sql_identifier(key.to_table), sql_identifier(key.to_column));
+      out += fmt::format("FOREIGN KEY {}.{} REFERENCES {}.{}\n", sql_identifier(key.from_table),
+                         sql_identifier(key.from_column), sql_identifier(key.to_table),
+                         sql_identifier(key.to_column));
     if (!out.empty()) out.pop_back();
     return out;
   }
   for (size_t t = 0; t < schema.tables.size(); ++t) {
     const Table& table = schema.tables[t];
-    out += trimmed[t] || table.create_sql.empty() ? synthesize_create_table(schema, table) : normalize_ddl(table.create_sql);
+    out += trimmed[t] || table.create_sql.empty() ? synthesize_create_table(schema, table)
+                                                  : normalize_ddl(table.create_sql);
     out += '\n';
   }
   for (const Table& table : schema.tables) {
@@ -116,7 +127,8 @@ std::string render(const Schema& schema, const std::vector<bool>& trimmed, int r
 }
 }  // namespace
 
-std::string insert_statement(std::string_view table, const std::vector<SqlValue>& row, size_t max_value_chars) {
+std::string insert_statement(std::string_view table, const std::vector<SqlValue>& row,
+                             size_t max_value_chars) {
   std::string out = "INSERT INTO ";
   out += sql_identifier(table);
   out += " VALUES(";
@@ -132,13 +144,17 @@ std::string synthesize_create_table(const Schema& schema, const Table& table) {
   std::vector<std::string> parts;
   std::vector<std::string> key_columns;
   for (const Column& column : table.columns) {
-    parts.push_back(column.type.empty() ? sql_identifier(column.name) : sql_identifier(column.name) + " " + column.type);
+    parts.push_back(column.type.empty() ? sql_identifier(column.name)
+                                        : sql_identifier(column.name) + " " + column.type);
     if (column.is_primary_key) key_columns.push_back(sql_identifier(column.name));
   }
-  if (!key_columns.empty()) parts.push_back(fmt::format("PRIMARY KEY ({})", fmt::join(key_columns, ", ")));
+  if (!key_columns.empty())
+    parts.push_back(fmt::format("PRIMARY KEY ({})", fmt::join(key_columns, ", ")));
   for (const ForeignKey& key : schema.foreign_keys)
-    if (ascii_lower(key.from_table) == ascii_lower(table.name) && table.find_column(key.from_column))
-      parts.push_back(fmt::format("FOREIGN KEY ({}) REFERENCES {}({})", sql_identifier(key.from_column), sql_identifier(key.to_table),
+    if (ascii_lower(key.from_table) == ascii_lower(table.name) &&
+        table.find_column(key.from_column))
+      parts.push_back(fmt::format("FOREIGN KEY ({}) REFERENCES {}({})",
+                                  sql_identifier(key.from_column), sql_identifier(key.to_table),
                                   sql_identifier(key.to_column)));
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? ",\n  " : "\n  ") + parts[i];
   return out + "\n);";
@@ -169,7 +185,8 @@ SerializedSchema serialize_schema(const Schema& input, const SerializeOptions& o
         if (!column.is_primary_key && !column_is_foreign_key(schema, table, column) &&
             !options.linked_columns.count(ascii_lower(table.name + "." + column.name)))
           ++droppable;
-      if (droppable > 0 && (widest < 0 || table.columns.size() > schema.tables[widest].columns.size())) {
+      if (droppable > 0 &&
+          (widest < 0 || table.columns.size() > schema.tables[widest].columns.size())) {
         widest = static_cast<int>(t);
         widest_droppable = droppable;
       }

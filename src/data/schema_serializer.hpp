@@ -38,8 +38,8 @@ struct SchemaBudget {
 
 struct SerializeOptions {
   SchemaFormat format = SchemaFormat::kCreateTable;
-  int sample_rows = 3;          // INSERT rows per table (at most what the Schema holds)
-  size_t max_value_chars = 100; // longer text values are cut and end in "..." (0: never cut)
+  int sample_rows = 3;           // INSERT rows per table (at most what the Schema holds)
+  size_t max_value_chars = 100;  // longer text values are cut and end in "..." (0: never cut)
   SchemaBudget budget;
   // Columns linked to the question, as "table.column" lower-cased; the budget keeps them.
   std::set<std::string> linked_columns;
@@ -47,15 +47,16 @@ struct SerializeOptions {
 
 struct SerializedSchema {
   std::string text;
-  int sample_rows = 0;        // rows per table left after the budget
+  int sample_rows = 0;  // rows per table left after the budget
   size_t dropped_columns = 0;
-  bool fits = true;           // false when even the smallest form exceeds the budget
+  bool fits = true;  // false when even the smallest form exceeds the budget
 };
 
 SerializedSchema serialize_schema(const Schema& schema, const SerializeOptions& options = {});
 
 // A single row as an INSERT statement: `INSERT INTO name VALUES(1,'a''b',NULL,2.5);`.
-std::string insert_statement(std::string_view table, const std::vector<SqlValue>& row, size_t max_value_chars);
+std::string insert_statement(std::string_view table, const std::vector<SqlValue>& row,
+                             size_t max_value_chars);
 
 // A CREATE TABLE statement built from the schema (for tables without stored DDL, or trimmed).
 std::string synthesize_create_table(const Schema& schema, const Table& table);

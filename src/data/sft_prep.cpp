@@ -35,12 +35,15 @@ std::vector<size_t> pick(size_t n, int64_t limit, bool shuffle, uint64_t seed) {
   return order;
 }
 
-void append_record(std::string& out, const std::vector<ChatMessage>& conversation, const std::string& db_id, const std::string& source) {
+void append_record(std::string& out, const std::vector<ChatMessage>& conversation,
+                   const std::string& db_id, const std::string& source) {
   nlohmann::ordered_json record;
   nlohmann::ordered_json prompt = nlohmann::ordered_json::array();
-  for (size_t i = 0; i + 1 < conversation.size(); ++i) prompt.push_back({{"role", conversation[i].role}, {"content", conversation[i].content}});
+  for (size_t i = 0; i + 1 < conversation.size(); ++i)
+    prompt.push_back({{"role", conversation[i].role}, {"content", conversation[i].content}});
   record["prompt"] = std::move(prompt);
-  record["completion"] = nlohmann::ordered_json::array({{{"role", "assistant"}, {"content", conversation.back().content}}});
+  record["completion"] = nlohmann::ordered_json::array(
+      {{{"role", "assistant"}, {"content", conversation.back().content}}});
   record["db_id"] = db_id;
   record["source"] = source;
   out += record.dump();
@@ -48,15 +51,20 @@ void append_record(std::string& out, const std::vector<ChatMessage>& conversatio
 }
 }  // namespace
 
-PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options, const std::filesystem::path& out) {
-  if (options.num_train < -1) fail(ErrorCode::kInvalidArgument, "--num-train must be -1 (all) or a count, not {}", options.num_train);
+PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options,
+                                const std::filesystem::path& out) {
+  if (options.num_train < -1)
+    fail(ErrorCode::kInvalidArgument, "--num-train must be -1 (all) or a count, not {}",
+         options.num_train);
   if (options.num_synthetic < -1)
-    fail(ErrorCode::kInvalidArgument, "--num-synthetic must be -1 (all) or a count, not {}", options.num_synthetic);
+    fail(ErrorCode::kInvalidArgument, "--num-synthetic must be -1 (all) or a count, not {}",
+         options.num_synthetic);
   corpus.preload(options.splits);
   std::vector<const SpiderExample*> spider;
   for (SpiderSplit split : options.splits)
     for (const SpiderExample& example : corpus.examples(split)) spider.push_back(&example);
-  const std::vector<size_t> spider_kept = pick(spider.size(), options.num_train, options.shuffle, options.seed);
+  const std::vector<size_t> spider_kept =
+      pick(spider.size(), options.num_train, options.shuffle, options.seed);
 
   std::vector<SyntheticRecord> synthetic;
   std::vector<size_t> synthetic_kept;
@@ -73,12 +81,14 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
 
   PrepSummary summary;
   std::string text;
-  ProgressBar progress("prep", static_cast<int64_t>(spider_kept.size() + synthetic_kept.size()), options.progress);
+  ProgressBar progress("prep", static_cast<int64_t>(spider_kept.size() + synthetic_kept.size()),
+                       options.progress);
   for (size_t index : spider_kept) {
     const SpiderExample& example = *spider[index];
     const std::string schema = corpus.schema_text(example.db_id, example.split, options.prompt);
-    append_record(text, build_conversation(schema, example.question, example.query, options.prompt.roles), example.db_id,
-                  fmt::format("spider/{}", spider_split_name(example.split)));
+    append_record(text,
+                  build_conversation(schema, example.question, example.query, options.prompt.roles),
+                  example.db_id, fmt::format("spider/{}", spider_split_name(example.split)));
     ++summary.spider_records;
     progress.advance();
   }
@@ -89,9 +99,13 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       SerializeOptions serialize;
       serialize.format = SchemaFormat::kCompact;
       serialize.budget = options.prompt.budget;
-      schema = serialize_schema(schema_from_sql_context(record.sql_context, record.location, 0), serialize).text;
+      schema = serialize_schema(schema_from_sql_context(record.sql_context, record.location, 0),
+                                serialize)
+                   .text;
     }
-    append_record(text, build_conversation(schema, record.sql_prompt, record.sql, options.prompt.roles), record.id, "synthetic");
+    append_record(text,
+                  build_conversation(schema, record.sql_prompt, record.sql, options.prompt.roles),
+                  record.id, "synthetic");
     ++summary.synthetic_records;
     progress.advance();
   }

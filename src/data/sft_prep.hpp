@@ -25,7 +25,7 @@ struct PrepOptions {
   bool shuffle = false;
   uint64_t seed = 42;
   PromptOptions prompt;
-  bool progress = true;             // progress bar on stderr (only when it is a terminal)
+  bool progress = true;  // progress bar on stderr (only when it is a terminal)
 };
 
 struct PrepSummary {
@@ -35,7 +35,8 @@ struct PrepSummary {
 };
 
 // Builds the records and writes them atomically to `out`.
-PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options, const std::filesystem::path& out);
+PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options,
+                                const std::filesystem::path& out);
 
 // A seeded Fisher-Yates permutation of 0..n-1 (the same on every platform: mt19937_64 only).
 std::vector<size_t> seeded_permutation(size_t n, uint64_t seed);

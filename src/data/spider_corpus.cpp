@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <future>
 #include <set>
 #include <thread>
@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 SpiderCorpus::SpiderCorpus(fs::path dir)
     : layout_(resolve_spider_layout(dir.empty() ? default_spider_dir() : dir)),
       manifest_(load_database_manifest(layout_.database_dir / "MANIFEST.tsv")),
-      warn_([](const std::string& message) { std::fprintf(stderr, "warning: %s\n", message.c_str()); }) {}
+      warn_([](const std::string& message) {
+        std::fprintf(stderr, "warning: %s\n", message.c_str());
+      }) {}
 
 SpiderCorpus::~SpiderCorpus() = default;
 
@@ -33,7 +35,8 @@ void SpiderCorpus::preload(const std::vector<SpiderSplit>& splits) {
   std::vector<std::pair<SpiderSplit, std::future<std::vector<SpiderExample>>>> pending;
   for (SpiderSplit split : splits)
     if (!examples_.count(split))
-      pending.emplace_back(split, std::async(std::launch::async, load_spider_examples, layout_.examples_file(split), split));
+      pending.emplace_back(split, std::async(std::launch::async, load_spider_examples,
+                                             layout_.examples_file(split), split));
   table_schemas(SpiderSplit::kDev);  // on this thread meanwhile
   for (auto& [split, future] : pending) examples_.emplace(split, future.get());
 }
@@ -49,7 +52,8 @@ const Schema& SpiderCorpus::table_schema(const std::string& db_id, SpiderSplit s
   const auto& schemas = table_schemas(split);
   auto it = schemas.find(db_id);
   if (it == schemas.end())
-    fail(ErrorCode::kNotFound, "unknown db_id '{}': not in {}", db_id, layout_.tables_file_for(split).string());
+    fail(ErrorCode::kNotFound, "unknown db_id '{}': not in {}", db_id,
+         layout_.tables_file_for(split).string());
   return it->second;
 }
 
@@ -63,42 +67,48 @@ void SpiderCorpus::warn_once(const std::string& db_id) {
   if (!status || !status->degraded() || warned_[db_id]) return;
   warned_[db_id] = true;
   if (warn_)
-    warn_(fmt::format("database {} is {} (not the official file; results on it are not comparable){}{}", db_id, status->status,
-                      status->note.empty() ? "" : ": ", status->note));
+    warn_(fmt::format(
+        "database {} is {} (not the official file; results on it are not comparable){}{}", db_id,
+        status->status, status->note.empty() ? "" : ": ", status->note));
 }
 
 std::string SpiderCorpus::cache_key(const std::string& db_id, SpiderSplit split) const {
   return (layout_.database_dir_for(split) / db_id).string();
 }
 
-Schema SpiderCorpus::read_database(const Schema& expected, const std::string& db_id, SpiderSplit split, int sample_rows) const {
+Schema SpiderCorpus::read_database(const Schema& expected, const std::string& db_id,
+                                   SpiderSplit split, int sample_rows) const {
   const fs::path file = spider_database_file(layout_.database_dir_for(split), db_id);
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) fail(ErrorCode::kNotFound, "database file not found for db_id '{}': {}", db_id, file.string());
+  if (!fs::is_regular_file(file, ec))
+    fail(ErrorCode::kNotFound, "database file not found for db_id '{}': {}", db_id, file.string());
   SqlSandbox sandbox(file);
   Schema live = introspect_sqlite_file(sandbox, db_id, sample_rows);
   for (const Table& table : expected.tables)
     if (!is_internal_table(table.name) && !live.find_table(table.name))
-      fail(ErrorCode::kNotFound, "database {} lacks table '{}' named in {}", file.string(), table.name,
-           layout_.tables_file_for(split).string());
+      fail(ErrorCode::kNotFound, "database {} lacks table '{}' named in {}", file.string(),
+           table.name, layout_.tables_file_for(split).string());
   return live;
 }
 
-void SpiderCorpus::store_database(const std::string& key, Schema live, const Schema& expected, int sample_rows) {
+void SpiderCorpus::store_database(const std::string& key, Schema live, const Schema& expected,
+                                  int sample_rows) {
   // Keep tables.json's natural names beside the live spelling.
   for (Table& table : live.tables) {
     const Table* annotated = expected.find_table(table.name);
     if (!annotated) continue;
     table.natural_name = annotated->natural_name;
     for (Column& column : table.columns)
-      if (auto index = annotated->find_column(column.name)) column.natural_name = annotated->columns[*index].natural_name;
+      if (auto index = annotated->find_column(column.name))
+        column.natural_name = annotated->columns[*index].natural_name;
   }
   CachedDatabase& cached = databases_[key];
   cached.schema = std::move(live);
   cached.rows_read = sample_rows;
 }
 
-const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSplit split, int sample_rows) {
+const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSplit split,
+                                            int sample_rows) {
   const Schema& expected = table_schema(db_id, split);
   const std::string key = cache_key(db_id, split);
   auto it = databases_.find(key);
@@ -108,7 +118,8 @@ const Schema& SpiderCorpus::database_schema(const std::string& db_id, SpiderSpli
   return databases_[key].schema;
 }
 
-void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples, int sample_rows, int threads) {
+void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples, int sample_rows,
+                                     int threads) {
   struct Job {
     std::string db_id;
     SpiderSplit split;
@@ -122,8 +133,11 @@ void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples,
   for (const SpiderExample& example : examples) {
     const std::string key = cache_key(example.db_id, example.split);
     auto it = databases_.find(key);
-    if ((it != databases_.end() && it->second.rows_read >= sample_rows) || !queued.insert(key).second) continue;
-    const Schema& expected = table_schema(example.db_id, example.split);  // unknown db_id: thrown here
+    if ((it != databases_.end() && it->second.rows_read >= sample_rows) ||
+        !queued.insert(key).second)
+      continue;
+    const Schema& expected =
+        table_schema(example.db_id, example.split);  // unknown db_id: thrown here
     warn_once(example.db_id);
     jobs.push_back({example.db_id, example.split, &expected, key, {}, nullptr});
   }
@@ -132,14 +146,16 @@ void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples,
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
       try {
-        jobs[i].result = read_database(*jobs[i].expected, jobs[i].db_id, jobs[i].split, sample_rows);
+        jobs[i].result =
+            read_database(*jobs[i].expected, jobs[i].db_id, jobs[i].split, sample_rows);
       } catch (...) {
         jobs[i].error = std::current_exception();
       }
     }
   };
   std::vector<std::thread> workers;
-  for (int t = 1; t < threads && static_cast<size_t>(t) < jobs.size(); ++t) workers.emplace_back(work);
+  for (int t = 1; t < threads && static_cast<size_t>(t) < jobs.size(); ++t)
+    workers.emplace_back(work);
   work();
   for (std::thread& worker : workers) worker.join();
   for (Job& job : jobs) {
@@ -148,11 +164,13 @@ void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples,
   }
 }
 
-std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options) {
+std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit split,
+                                      const PromptOptions& options) {
   const bool has_budget = options.budget.max_chars > 0 || options.budget.max_tokens > 0;
   const int rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
-  const std::string key = fmt::format("{}|{}|{}|{}", (layout_.database_dir_for(split) / db_id).string(),
-                                      schema_format_name(options.schema_format), rows, options.max_value_chars);
+  const std::string key =
+      fmt::format("{}|{}|{}|{}", (layout_.database_dir_for(split) / db_id).string(),
+                  schema_format_name(options.schema_format), rows, options.max_value_chars);
   if (!has_budget) {
     if (auto it = schema_texts_.find(key); it != schema_texts_.end()) return it->second;
   }
@@ -166,13 +184,15 @@ std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit spli
   return text;
 }
 
-std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question, SpiderSplit split,
-                                              const PromptOptions& options, std::span<const FewShotExample> few_shot) {
+std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question,
+                                              SpiderSplit split, const PromptOptions& options,
+                                              std::span<const FewShotExample> few_shot) {
   require_utf8(question, "question");
   return build_prompt(schema_text(db_id, split, options), question, options.roles, few_shot);
 }
 
-std::vector<ChatMessage> SpiderCorpus::prompt(const SpiderExample& example, const PromptOptions& options,
+std::vector<ChatMessage> SpiderCorpus::prompt(const SpiderExample& example,
+                                              const PromptOptions& options,
                                               std::span<const FewShotExample> few_shot) {
   return prompt(example.db_id, example.question, example.split, options, few_shot);
 }

@@ -62,20 +62,25 @@ class SpiderCorpus {
   // The live schema of `db_id` with at least `sample_rows` rows per table (read once, kept).
   // Throws Error(kNotFound) for an unknown db_id, a missing database file, or a database that
   // lacks a table named in tables.json.
-  const Schema& database_schema(const std::string& db_id, SpiderSplit split = SpiderSplit::kDev, int sample_rows = 3);
+  const Schema& database_schema(const std::string& db_id, SpiderSplit split = SpiderSplit::kDev,
+                                int sample_rows = 3);
 
   // Reads the databases of all `examples` not read yet (each once, with `sample_rows` rows per
   // table) on `threads` threads (0: one per core), so that later prompts find them cached. Errors
   // are those of database_schema(), for the first failing database in example order.
-  void preload_databases(const std::vector<SpiderExample>& examples, int sample_rows, int threads = 0);
+  void preload_databases(const std::vector<SpiderExample>& examples, int sample_rows,
+                         int threads = 0);
 
   // The serialized schema for prompts (kept per database, format, rows and value cut when no
   // budget is set).
-  std::string schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options);
+  std::string schema_text(const std::string& db_id, SpiderSplit split,
+                          const PromptOptions& options);
 
   // The prompt turns for a question on a database of this corpus.
-  std::vector<ChatMessage> prompt(const std::string& db_id, const std::string& question, SpiderSplit split = SpiderSplit::kDev,
-                                  const PromptOptions& options = {}, std::span<const FewShotExample> few_shot = {});
+  std::vector<ChatMessage> prompt(const std::string& db_id, const std::string& question,
+                                  SpiderSplit split = SpiderSplit::kDev,
+                                  const PromptOptions& options = {},
+                                  std::span<const FewShotExample> few_shot = {});
   std::vector<ChatMessage> prompt(const SpiderExample& example, const PromptOptions& options = {},
                                   std::span<const FewShotExample> few_shot = {});
 
@@ -94,7 +99,8 @@ class SpiderCorpus {
   std::string cache_key(const std::string& db_id, SpiderSplit split) const;
   // Opens and introspects one database and checks it against tables.json. Touches no member
   // but layout_, so preload_databases() runs it on several threads.
-  Schema read_database(const Schema& expected, const std::string& db_id, SpiderSplit split, int sample_rows) const;
+  Schema read_database(const Schema& expected, const std::string& db_id, SpiderSplit split,
+                       int sample_rows) const;
   void store_database(const std::string& key, Schema live, const Schema& expected, int sample_rows);
 
   SpiderLayout layout_;

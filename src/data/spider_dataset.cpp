@@ -14,18 +14,24 @@ using nlohmann::json;
 
 const char* spider_split_name(SpiderSplit split) {
   switch (split) {
-    case SpiderSplit::kTrain: return "train";
-    case SpiderSplit::kTrainOthers: return "train_others";
-    case SpiderSplit::kDev: return "dev";
-    case SpiderSplit::kTest: return "test";
+    case SpiderSplit::kTrain:
+      return "train";
+    case SpiderSplit::kTrainOthers:
+      return "train_others";
+    case SpiderSplit::kDev:
+      return "dev";
+    case SpiderSplit::kTest:
+      return "test";
   }
   return "?";
 }
 
 SpiderSplit parse_spider_split(const std::string& name) {
-  for (SpiderSplit split : {SpiderSplit::kTrain, SpiderSplit::kTrainOthers, SpiderSplit::kDev, SpiderSplit::kTest})
+  for (SpiderSplit split :
+       {SpiderSplit::kTrain, SpiderSplit::kTrainOthers, SpiderSplit::kDev, SpiderSplit::kTest})
     if (name == spider_split_name(split)) return split;
-  fail(ErrorCode::kInvalidArgument, "unknown split '{}' (expected train, train_others, dev or test)", name);
+  fail(ErrorCode::kInvalidArgument,
+       "unknown split '{}' (expected train, train_others, dev or test)", name);
 }
 
 namespace {
@@ -46,10 +52,13 @@ SpiderLayout resolve_spider_layout(const fs::path& dir) {
   layout.tables_json = dir / "tables.json";
   layout.database_dir = dir / "database";
   if (!is_file(layout.tables_json))
-    fail(ErrorCode::kNotFound, "{} is not a Spider folder: tables.json not found in it", dir.string());
+    fail(ErrorCode::kNotFound, "{} is not a Spider folder: tables.json not found in it",
+         dir.string());
   if (is_dir(dir / "test_database")) {
-    if (is_file(dir / "test_tables.json")) layout.test_tables_json = dir / "test_tables.json";
-    else if (is_file(dir / "test_data" / "tables.json")) layout.test_tables_json = dir / "test_data" / "tables.json";
+    if (is_file(dir / "test_tables.json"))
+      layout.test_tables_json = dir / "test_tables.json";
+    else if (is_file(dir / "test_data" / "tables.json"))
+      layout.test_tables_json = dir / "test_data" / "tables.json";
     if (!layout.test_tables_json.empty()) layout.test_database_dir = dir / "test_database";
   }
   return layout;
@@ -65,13 +74,17 @@ bool SpiderLayout::has_split(SpiderSplit split) const {
 
 fs::path SpiderLayout::examples_file(SpiderSplit split) const {
   switch (split) {
-    case SpiderSplit::kTrain: return root / "train_spider.json";
-    case SpiderSplit::kTrainOthers: return root / "train_others.json";
-    case SpiderSplit::kDev: return root / "dev.json";
+    case SpiderSplit::kTrain:
+      return root / "train_spider.json";
+    case SpiderSplit::kTrainOthers:
+      return root / "train_others.json";
+    case SpiderSplit::kDev:
+      return root / "dev.json";
     case SpiderSplit::kTest:
       if (is_file(root / "test.json")) return root / "test.json";
       if (is_file(root / "test_data" / "dev.json")) return root / "test_data" / "dev.json";
-      fail(ErrorCode::kNotFound, "{} has no test split (expected test.json or test_data/dev.json beside test_database/)",
+      fail(ErrorCode::kNotFound,
+           "{} has no test split (expected test.json or test_data/dev.json beside test_database/)",
            root.string());
   }
   return {};
@@ -82,7 +95,8 @@ const fs::path& SpiderLayout::tables_file_for(SpiderSplit split) const {
 }
 
 const fs::path& SpiderLayout::database_dir_for(SpiderSplit split) const {
-  return split == SpiderSplit::kTest && !test_database_dir.empty() ? test_database_dir : database_dir;
+  return split == SpiderSplit::kTest && !test_database_dir.empty() ? test_database_dir
+                                                                   : database_dir;
 }
 
 namespace {
@@ -123,26 +137,40 @@ class ExampleCollector : public nlohmann::json_sax<json> {
     ++depth_;
     return true;
   }
-  bool end_object() override { --depth_; return true; }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
   bool start_array(std::size_t) override {
-    if (depth_ == 0) { top_is_array = true; in_array_ = true; }
-    else if (depth_ == 1) saw_non_object = true;
+    if (depth_ == 0) {
+      top_is_array = true;
+      in_array_ = true;
+    } else if (depth_ == 1)
+      saw_non_object = true;
     mark_wrong_type();
     ++depth_;
     return true;
   }
-  bool end_array() override { --depth_; return true; }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
   bool key(string_t& name) override {
     field_ = nullptr;
     if (depth_ != 2) return true;
     Raw& raw = examples.back();
-    if (name == "db_id") field_ = &raw.db_id;
-    else if (name == "question") field_ = &raw.question;
-    else if (name == "query") field_ = &raw.query;
+    if (name == "db_id")
+      field_ = &raw.db_id;
+    else if (name == "question")
+      field_ = &raw.question;
+    else if (name == "query")
+      field_ = &raw.query;
     field_name_ = name;
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
 
  private:
   bool scalar() {
@@ -171,15 +199,18 @@ std::vector<SpiderExample> load_spider_examples(const fs::path& path, SpiderSpli
   }
   if (!collector.top_is_array || collector.bad_top_level)
     fail(ErrorCode::kParse, "{}: expected a JSON array of examples", path.string());
-  if (collector.saw_non_object) fail(ErrorCode::kParse, "{}: every example must be a JSON object", path.string());
+  if (collector.saw_non_object)
+    fail(ErrorCode::kParse, "{}: every example must be a JSON object", path.string());
   std::vector<SpiderExample> examples;
   examples.reserve(collector.examples.size());
   for (size_t i = 0; i < collector.examples.size(); ++i) {
     auto& raw = collector.examples[i];
     if (!raw.wrong_type.empty())
-      fail(ErrorCode::kParse, "{}: example {}: field '{}' is not a string", path.string(), i, raw.wrong_type.front());
+      fail(ErrorCode::kParse, "{}: example {}: field '{}' is not a string", path.string(), i,
+           raw.wrong_type.front());
     auto take = [&](std::optional<std::string>& field, const char* name) {
-      if (!field) fail(ErrorCode::kParse, "{}: example {}: field '{}' is missing", path.string(), i, name);
+      if (!field)
+        fail(ErrorCode::kParse, "{}: example {}: field '{}' is missing", path.string(), i, name);
       return std::move(*field);
     };
     SpiderExample example;
@@ -216,7 +247,8 @@ std::map<std::string, DatabaseStatus> load_database_manifest(const fs::path& pat
       fields.push_back(lines[i].substr(start, tab - start));
     fields.push_back(lines[i].substr(start));
     if (fields.size() < 4)
-      fail(ErrorCode::kParse, "{}:{}: expected db_id, sha256, size, status, note separated by tabs", path.string(), i + 1);
+      fail(ErrorCode::kParse, "{}:{}: expected db_id, sha256, size, status, note separated by tabs",
+           path.string(), i + 1);
     statuses[fields[0]] = DatabaseStatus{fields[3], fields.size() > 4 ? fields[4] : ""};
   }
   return statuses;

@@ -30,7 +30,7 @@ struct SpiderExample {
   std::string question;
   std::string query;  // the gold SQL
   SpiderSplit split = SpiderSplit::kDev;
-  int index = 0;      // position in its file
+  int index = 0;  // position in its file
 };
 
 struct SpiderLayout {
@@ -55,11 +55,13 @@ SpiderLayout resolve_spider_layout(const std::filesystem::path& dir);
 // Loads the examples of one Spider JSON file (an array of objects). Throws Error naming the file,
 // the example index and the field when a field is missing or not a string, and the line and
 // column of malformed JSON; a question that is not valid UTF-8 is refused with its offset.
-std::vector<SpiderExample> load_spider_examples(const std::filesystem::path& path, SpiderSplit split);
+std::vector<SpiderExample> load_spider_examples(const std::filesystem::path& path,
+                                                SpiderSplit split);
 
 // The path of the SQLite file of `db_id` under `database_dir`: <db>/<db>.sqlite, else the one
 // *.sqlite file of that folder (test databases may be named otherwise). Does not check existence.
-std::filesystem::path spider_database_file(const std::filesystem::path& database_dir, const std::string& db_id);
+std::filesystem::path spider_database_file(const std::filesystem::path& database_dir,
+                                           const std::string& db_id);
 
 // What database/MANIFEST.tsv says about a database (vendored data only): "official-verified",
 // "partial" or "schema-only", with a free-text note.

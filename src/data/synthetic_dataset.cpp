@@ -43,7 +43,8 @@ SyntheticRecord parse_record(const json& entry, const std::string& where, size_t
 
 // Refuses what a dataset's own SQL never needs and what could reach outside the in-memory
 // database: ATTACH/DETACH, PRAGMAs, virtual tables, load_extension().
-int authorize_context(void*, int action, const char* arg1, const char* arg2, const char*, const char*) {
+int authorize_context(void*, int action, const char* arg1, const char* arg2, const char*,
+                      const char*) {
   (void)arg1;
   switch (action) {
     case SQLITE_ATTACH:
@@ -53,7 +54,8 @@ int authorize_context(void*, int action, const char* arg1, const char* arg2, con
     case SQLITE_DROP_VTABLE:
       return SQLITE_DENY;
     case SQLITE_FUNCTION:
-      return arg2 != nullptr && sqlite3_stricmp(arg2, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
+      return arg2 != nullptr && sqlite3_stricmp(arg2, "load_extension") == 0 ? SQLITE_DENY
+                                                                             : SQLITE_OK;
     default:
       return SQLITE_OK;
   }
@@ -65,16 +67,20 @@ struct SqliteCloser {
 
 SqlValue read_value(sqlite3_stmt* statement, int column) {
   switch (sqlite3_column_type(statement, column)) {
-    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(statement, column));
-    case SQLITE_FLOAT: return sqlite3_column_double(statement, column);
+    case SQLITE_INTEGER:
+      return static_cast<int64_t>(sqlite3_column_int64(statement, column));
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(statement, column);
     case SQLITE_TEXT:
       return std::string(reinterpret_cast<const char*>(sqlite3_column_text(statement, column)),
                          static_cast<size_t>(sqlite3_column_bytes(statement, column)));
     case SQLITE_BLOB: {
       const auto* data = static_cast<const char*>(sqlite3_column_blob(statement, column));
-      return SqlBlob{std::string(data ? data : "", static_cast<size_t>(sqlite3_column_bytes(statement, column)))};
+      return SqlBlob{std::string(data ? data : "",
+                                 static_cast<size_t>(sqlite3_column_bytes(statement, column)))};
     }
-    default: return std::monostate{};
+    default:
+      return std::monostate{};
   }
 }
 }  // namespace
@@ -104,11 +110,15 @@ std::vector<SyntheticRecord> load_synthetic_records(const fs::path& path) {
   return records;
 }
 
-Schema schema_from_sql_context(const std::string& sql_context, const std::string& source, int sample_rows) {
+Schema schema_from_sql_context(const std::string& sql_context, const std::string& source,
+                               int sample_rows) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_PRIVATECACHE, nullptr);
+  int rc = sqlite3_open_v2(":memory:", &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_PRIVATECACHE,
+                           nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
-  if (rc != SQLITE_OK) fail(ErrorCode::kSql, "{}: cannot open an in-memory SQLite database", source);
+  if (rc != SQLITE_OK)
+    fail(ErrorCode::kSql, "{}: cannot open an in-memory SQLite database", source);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
@@ -126,25 +136,32 @@ Schema schema_from_sql_context(const std::string& sql_context, const std::string
       db.get(),
       [](void*, int action, const char* arg1, const char*, const char*, const char*) {
         if (action == SQLITE_PRAGMA)
-          return arg1 != nullptr && (sqlite3_stricmp(arg1, "table_info") == 0 || sqlite3_stricmp(arg1, "foreign_key_list") == 0)
+          return arg1 != nullptr && (sqlite3_stricmp(arg1, "table_info") == 0 ||
+                                     sqlite3_stricmp(arg1, "foreign_key_list") == 0)
                      ? SQLITE_OK
                      : SQLITE_DENY;
-        return action == SQLITE_SELECT || action == SQLITE_READ || action == SQLITE_FUNCTION ? SQLITE_OK : SQLITE_DENY;
+        return action == SQLITE_SELECT || action == SQLITE_READ || action == SQLITE_FUNCTION
+                   ? SQLITE_OK
+                   : SQLITE_DENY;
       },
       nullptr);
   auto query = [&](const std::string& sql) {
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &statement, nullptr) != SQLITE_OK)
-      fail(ErrorCode::kSql, "{}: cannot read the schema ({}): {}", source, sql, sqlite3_errmsg(db.get()));
+      fail(ErrorCode::kSql, "{}: cannot read the schema ({}): {}", source, sql,
+           sqlite3_errmsg(db.get()));
     QueryResult result;
     int step;
     while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
       std::vector<SqlValue> row;
-      for (int c = 0; c < sqlite3_column_count(statement); ++c) row.push_back(read_value(statement, c));
+      for (int c = 0; c < sqlite3_column_count(statement); ++c)
+        row.push_back(read_value(statement, c));
       result.rows.push_back(std::move(row));
     }
     sqlite3_finalize(statement);
-    if (step != SQLITE_DONE) fail(ErrorCode::kSql, "{}: cannot read the schema ({}): {}", source, sql, sqlite3_errmsg(db.get()));
+    if (step != SQLITE_DONE)
+      fail(ErrorCode::kSql, "{}: cannot read the schema ({}): {}", source, sql,
+           sqlite3_errmsg(db.get()));
     return result;
   };
   Schema schema = introspect_schema(query, source, sample_rows);

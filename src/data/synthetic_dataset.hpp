@@ -34,6 +34,7 @@ std::vector<SyntheticRecord> load_synthetic_records(const std::filesystem::path&
 // ATTACH, extension loading and PRAGMAs refused (defensive mode on), then introspecting it with
 // up to `sample_rows` rows per table. Throws Error(kSql) naming `source` and SQLite's message when
 // the context does not run.
-Schema schema_from_sql_context(const std::string& sql_context, const std::string& source, int sample_rows = 3);
+Schema schema_from_sql_context(const std::string& sql_context, const std::string& source,
+                               int sample_rows = 3);
 
 }  // namespace t2sql

@@ -11,8 +11,10 @@ namespace {
 Schema sample_schema() {
   return schema_from_sql_context(
       "CREATE TABLE department (\r\n  id INT PRIMARY KEY,\r\n  name TEXT,\r\n  budget REAL\r\n);\n"
-      "CREATE TABLE head (head_id INT PRIMARY KEY, name TEXT, age INT, dept INT REFERENCES department(id));\n"
-      "INSERT INTO department VALUES (1, 'State', 9.96), (2, 'O''Neil', NULL), (3, 'x', 1e20), (4, 'y', 0.5);\n"
+      "CREATE TABLE head (head_id INT PRIMARY KEY, name TEXT, age INT, dept INT REFERENCES "
+      "department(id));\n"
+      "INSERT INTO department VALUES (1, 'State', 9.96), (2, 'O''Neil', NULL), (3, 'x', 1e20), (4, "
+      "'y', 0.5);\n"
       "INSERT INTO head VALUES (1, 'Tiger Woods', 67, 1);",
       "test", 3);
 }
@@ -21,7 +23,8 @@ TEST(SchemaSerializer, CreateFormatIsDdlThenInsertRows) {
   SerializedSchema out = serialize_schema(sample_schema());
   EXPECT_EQ(out.text,
             "CREATE TABLE department (\n  id INT PRIMARY KEY,\n  name TEXT,\n  budget REAL\n);\n"
-            "CREATE TABLE head (head_id INT PRIMARY KEY, name TEXT, age INT, dept INT REFERENCES department(id));\n"
+            "CREATE TABLE head (head_id INT PRIMARY KEY, name TEXT, age INT, dept INT REFERENCES "
+            "department(id));\n"
             "INSERT INTO department VALUES(1,'State',9.96);\n"
             "INSERT INTO department VALUES(2,'O''Neil',NULL);\n"
             "INSERT INTO department VALUES(3,'x',1e+20);\n"
@@ -101,15 +104,21 @@ TEST(SchemaSerializer, TokenBudgetUsesTheCallback) {
 }
 
 TEST(SchemaSerializer, LongValuesAreCutAtUtf8Boundaries) {
-  EXPECT_EQ(insert_statement("t", {SqlValue{std::string("abcdef")}}, 3), "INSERT INTO t VALUES('abc...');");
-  EXPECT_EQ(insert_statement("t", {SqlValue{std::string("\xc3\xa9\xc3\xa9")}}, 3), "INSERT INTO t VALUES('\xc3\xa9...');");
+  EXPECT_EQ(insert_statement("t", {SqlValue{std::string("abcdef")}}, 3),
+            "INSERT INTO t VALUES('abc...');");
+  EXPECT_EQ(insert_statement("t", {SqlValue{std::string("\xc3\xa9\xc3\xa9")}}, 3),
+            "INSERT INTO t VALUES('\xc3\xa9...');");
   EXPECT_EQ(insert_statement("my table", {SqlValue{SqlBlob{"\x01\x02"}}, SqlValue{int64_t{-4}}}, 0),
             "INSERT INTO \"my table\" VALUES(X'0102',-4);");
 }
 
 TEST(SchemaSerializer, TablesWithoutDdlGetASynthesizedCreate) {
-  Schema schema{"db", {Table{"t", "", {Column{"a", "", "number", true}, Column{"b c", "", "text", false}}, "", {}}}, {}};
-  EXPECT_EQ(serialize_schema(schema).text, "CREATE TABLE t (\n  a number,\n  \"b c\" text,\n  PRIMARY KEY (a)\n);");
+  Schema schema{
+      "db",
+      {Table{"t", "", {Column{"a", "", "number", true}, Column{"b c", "", "text", false}}, "", {}}},
+      {}};
+  EXPECT_EQ(serialize_schema(schema).text,
+            "CREATE TABLE t (\n  a number,\n  \"b c\" text,\n  PRIMARY KEY (a)\n);");
 }
 
 TEST(SchemaSerializer, FormatNames) {

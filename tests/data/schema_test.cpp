@@ -50,8 +50,10 @@ TEST(Schema, TablesJsonAgreesWithEveryDatabaseFile) {
     SchemaDifferences differences = compare_schemas(expected, live);
     EXPECT_TRUE(differences.structural.empty()) << db_id << ": " << differences.structural.front();
     for (const std::string& note : differences.types) {
-      // The only type disagreement in Spider: 8 columns declared TEXT that tables.json calls number.
-      EXPECT_NE(note.find("tables.json says number, the database declares TEXT"), std::string::npos) << db_id << ": " << note;
+      // The only type disagreement in Spider: 8 columns declared TEXT that tables.json calls
+      // number.
+      EXPECT_NE(note.find("tables.json says number, the database declares TEXT"), std::string::npos)
+          << db_id << ": " << note;
     }
     type_notes += differences.types.size();
     ++checked;
@@ -66,12 +68,14 @@ TEST(Schema, IntrospectionReadsKeysDdlAndRows) {
   testing_support::make_sqlite_file(
       file,
       "CREATE TABLE customer (id INTEGER, name TEXT, PRIMARY KEY (id));"
-      "CREATE TABLE \"order\" (order_id INT, customer_id INT REFERENCES customer, line INT, PRIMARY KEY (order_id, line));"
+      "CREATE TABLE \"order\" (order_id INT, customer_id INT REFERENCES customer, line INT, "
+      "PRIMARY KEY (order_id, line));"
       "INSERT INTO customer VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy'), (4, 'Di');");
   SqlSandbox sandbox(file);
   Schema schema = introspect_sqlite_file(sandbox, "shop", 3);
   ASSERT_EQ(schema.tables.size(), 2u);
-  EXPECT_EQ(schema.tables[0].create_sql, "CREATE TABLE customer (id INTEGER, name TEXT, PRIMARY KEY (id))");
+  EXPECT_EQ(schema.tables[0].create_sql,
+            "CREATE TABLE customer (id INTEGER, name TEXT, PRIMARY KEY (id))");
   EXPECT_EQ(schema.tables[0].sample_rows.size(), 3u);
   EXPECT_EQ(schema.tables[1].name, "order");
   EXPECT_TRUE(schema.tables[1].columns[0].is_primary_key);
@@ -82,7 +86,10 @@ TEST(Schema, IntrospectionReadsKeysDdlAndRows) {
 }
 
 TEST(Schema, CompareReportsMissingTablesColumnsAndKeys) {
-  Schema expected{"db", {Table{"a", "", {Column{"x", "", "number", true}, Column{"y", "", "text", false}}, "", {}}}, {}};
+  Schema expected{
+      "db",
+      {Table{"a", "", {Column{"x", "", "number", true}, Column{"y", "", "text", false}}, "", {}}},
+      {}};
   Schema live = expected;
   live.tables[0].columns[0].is_primary_key = false;
   live.tables[0].columns.pop_back();
@@ -91,7 +98,8 @@ TEST(Schema, CompareReportsMissingTablesColumnsAndKeys) {
   SchemaDifferences d = compare_schemas(expected, live);
   ASSERT_EQ(d.structural.size(), 4u);
   EXPECT_NE(d.structural[0].find("primary key"), std::string::npos);
-  EXPECT_NE(d.structural[1].find("a.y is in tables.json but not in the database"), std::string::npos);
+  EXPECT_NE(d.structural[1].find("a.y is in tables.json but not in the database"),
+            std::string::npos);
   EXPECT_NE(d.structural[2].find("extra"), std::string::npos);
   EXPECT_NE(d.structural[3].find("foreign key"), std::string::npos);
 }
@@ -107,15 +115,21 @@ TEST(Schema, SpiderTypeCategories) {
 
 TEST(Schema, BadTablesJsonNamesEntryAndField) {
   TempDir dir;
-  write_file_atomic(dir.path() / "t.json", R"([{"db_id": "x", "table_names_original": ["a"], "column_names_original": [[-1, "*"], [0, "c"]],
+  write_file_atomic(
+      dir.path() / "t.json",
+      R"([{"db_id": "x", "table_names_original": ["a"], "column_names_original": [[-1, "*"], [0, "c"]],
     "column_types": ["text", "number"], "primary_keys": [7], "foreign_keys": []}])");
   std::string message = error_of([&] { load_tables_json(dir.path() / "t.json"); });
   EXPECT_NE(message.find("entry 0 (db_id x) primary_keys[0]"), std::string::npos) << message;
   EXPECT_NE(message.find("out of range"), std::string::npos) << message;
   write_file_atomic(dir.path() / "u.json", "[{\"db_id\": \"x\"}]");
-  EXPECT_NE(error_of([&] { load_tables_json(dir.path() / "u.json"); }).find("'table_names_original' is missing"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              load_tables_json(dir.path() / "u.json");
+            }).find("'table_names_original' is missing"),
+            std::string::npos);
   write_file_atomic(dir.path() / "v.json", "[\n{\"db_id\": }]");
-  EXPECT_NE(error_of([&] { load_tables_json(dir.path() / "v.json"); }).find("line 2, column"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_tables_json(dir.path() / "v.json"); }).find("line 2, column"),
+            std::string::npos);
 }
 
 }  // namespace

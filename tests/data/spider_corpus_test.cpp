@@ -25,16 +25,22 @@ std::string error_of(const std::function<void()>& action, ErrorCode* code = null
 }
 
 // A one-database Spider folder: tables.json names tables a and b; the file may lack b.
-void write_small_spider(const std::filesystem::path& dir, bool database_has_b, bool with_file = true) {
-  write_file_atomic(dir / "tables.json", R"([{"db_id": "tiny", "table_names_original": ["a", "b"], "table_names": ["a", "b"],
+void write_small_spider(const std::filesystem::path& dir, bool database_has_b,
+                        bool with_file = true) {
+  write_file_atomic(
+      dir / "tables.json",
+      R"([{"db_id": "tiny", "table_names_original": ["a", "b"], "table_names": ["a", "b"],
     "column_names_original": [[-1, "*"], [0, "id"], [1, "id"]], "column_names": [[-1, "*"], [0, "id"], [1, "id"]],
     "column_types": ["text", "number", "number"], "primary_keys": [1], "foreign_keys": []}])");
-  write_file_atomic(dir / "dev.json", R"([{"db_id": "tiny", "question": "How many a?", "query": "SELECT count(*) FROM a"},
+  write_file_atomic(
+      dir / "dev.json",
+      R"([{"db_id": "tiny", "question": "How many a?", "query": "SELECT count(*) FROM a"},
     {"db_id": "ghost", "question": "q", "query": "SELECT 1"}])");
   if (with_file)
-    testing_support::make_sqlite_file(dir / "database" / "tiny" / "tiny.sqlite",
-                                      std::string("CREATE TABLE a (id INT PRIMARY KEY); INSERT INTO a VALUES (7);") +
-                                          (database_has_b ? "CREATE TABLE b (id INT);" : ""));
+    testing_support::make_sqlite_file(
+        dir / "database" / "tiny" / "tiny.sqlite",
+        std::string("CREATE TABLE a (id INT PRIMARY KEY); INSERT INTO a VALUES (7);") +
+            (database_has_b ? "CREATE TABLE b (id INT);" : ""));
 }
 
 TEST(SpiderCorpus, DemoApiGivesThePromptAndGoldOfADevExample) {
@@ -44,7 +50,12 @@ TEST(SpiderCorpus, DemoApiGivesThePromptAndGoldOfADevExample) {
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[0].role, "system");
   const std::string& user = messages[1].content;
-  EXPECT_EQ(user.rfind("Here is the schema of the tables you will be working with:\nCREATE TABLE \"stadium\" (", 0), 0u) << user;
+  EXPECT_EQ(
+      user.rfind(
+          "Here is the schema of the tables you will be working with:\nCREATE TABLE \"stadium\" (",
+          0),
+      0u)
+      << user;
   EXPECT_NE(user.find("\nINSERT INTO singer VALUES("), std::string::npos) << user;
   EXPECT_NE(user.find("\n\n-- How many singers do we have? \nSELECT"), std::string::npos);
   EXPECT_EQ(dev[0].query, "SELECT count(*) FROM singer");
@@ -98,14 +109,18 @@ TEST(SpiderCorpus, ParallelPreloadGivesTheSamePromptsAndErrors) {
   SpiderCorpus parallel(vendored_spider_dir());
   const auto& dev = parallel.examples(SpiderSplit::kDev);
   parallel.preload_databases(dev, 3, 2);
-  for (size_t i = 0; i < dev.size(); i += 97) EXPECT_EQ(parallel.prompt(dev[i]), sequential.prompt(dev[i])) << i;
+  for (size_t i = 0; i < dev.size(); i += 97)
+    EXPECT_EQ(parallel.prompt(dev[i]), sequential.prompt(dev[i])) << i;
 
   TempDir dir;
   write_small_spider(dir.path(), /*database_has_b=*/false);
   SpiderCorpus broken(dir.path());
   std::vector<SpiderExample> tiny = {broken.examples(SpiderSplit::kDev)[0]};
-  EXPECT_NE(error_of([&] { broken.preload_databases(tiny, 3, 2); }).find("lacks table 'b'"), std::string::npos);
-  EXPECT_NE(error_of([&] { broken.preload_databases(broken.examples(SpiderSplit::kDev), 3); }).find("unknown db_id 'ghost'"),
+  EXPECT_NE(error_of([&] { broken.preload_databases(tiny, 3, 2); }).find("lacks table 'b'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              broken.preload_databases(broken.examples(SpiderSplit::kDev), 3);
+            }).find("unknown db_id 'ghost'"),
             std::string::npos);
 }
 
@@ -117,7 +132,8 @@ TEST(SpiderCorpus, NonUtf8QuestionIsRefused) {
   auto messages = corpus.prompt("tiny", "How many a?");
   EXPECT_EQ(messages[1].content,
             "Here is the schema of the tables you will be working with:\n"
-            "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (id INT);\nINSERT INTO a VALUES(7);\n\n-- How many a? \nSELECT");
+            "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (id INT);\nINSERT INTO a "
+            "VALUES(7);\n\n-- How many a? \nSELECT");
 }
 
 TEST(DatasetStats, VendoredCounts) {
@@ -162,7 +178,8 @@ TEST(SftPrep, WritesSpiderThenSyntheticRecords) {
   EXPECT_EQ(summary.spider_records, 3u);
   EXPECT_EQ(summary.synthetic_records, 2u);
   std::vector<nlohmann::json> records;
-  for_each_jsonl_record(dir.path() / "train.jsonl", [&](const nlohmann::json& record, int) { records.push_back(record); });
+  for_each_jsonl_record(dir.path() / "train.jsonl",
+                        [&](const nlohmann::json& record, int) { records.push_back(record); });
   ASSERT_EQ(records.size(), 5u);
   auto train = corpus.examples(SpiderSplit::kTrain);
   EXPECT_EQ(records[0]["db_id"], train[0].db_id);
@@ -175,7 +192,8 @@ TEST(SftPrep, WritesSpiderThenSyntheticRecords) {
   // The synthetic schema is its sql_context verbatim, as in the reference.
   const std::string user = records[3]["prompt"][1]["content"];
   EXPECT_NE(user.find("CREATE TABLE harvest (id INT PRIMARY KEY"), std::string::npos);
-  EXPECT_EQ(records[3]["completion"][0]["content"], " SUM(yield_tons) FROM harvest WHERE crop = 'corn' AND year = 2021;");
+  EXPECT_EQ(records[3]["completion"][0]["content"],
+            " SUM(yield_tons) FROM harvest WHERE crop = 'corn' AND year = 2021;");
 }
 
 TEST(SftPrep, ShuffleIsSeededAndCompactUsesTheParsedSchema) {
@@ -196,13 +214,14 @@ TEST(SftPrep, ShuffleIsSeededAndCompactUsesTheParsedSchema) {
   prepare_sft_dataset(corpus, options, dir.path() / "c.jsonl");
   EXPECT_NE(read_file(dir.path() / "a.jsonl"), read_file(dir.path() / "c.jsonl"));
   std::vector<nlohmann::json> records;
-  for_each_jsonl_record(dir.path() / "a.jsonl", [&](const nlohmann::json& record, int) { records.push_back(record); });
+  for_each_jsonl_record(dir.path() / "a.jsonl",
+                        [&](const nlohmann::json& record, int) { records.push_back(record); });
   ASSERT_EQ(records.size(), 8u);
   EXPECT_EQ(records[0]["prompt"].size(), 1u);  // user-assistant
   bool found_compact = false;
   for (size_t i = 4; i < records.size(); ++i)
-    found_compact |= records[i]["prompt"][0]["content"].get<std::string>().find("harvest(id PRIMARY KEY, crop, year, yield_tons)\n") !=
-                     std::string::npos;
+    found_compact |= records[i]["prompt"][0]["content"].get<std::string>().find(
+                         "harvest(id PRIMARY KEY, crop, year, yield_tons)\n") != std::string::npos;
   EXPECT_TRUE(found_compact);
 }
 
@@ -219,7 +238,10 @@ TEST(SftPrep, NegativeCountsAreRefused) {
   SpiderCorpus corpus(vendored_spider_dir());
   PrepOptions options;
   options.num_train = -5;
-  EXPECT_NE(error_of([&] { prepare_sft_dataset(corpus, options, "/tmp/unused.jsonl"); }).find("--num-train"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              prepare_sft_dataset(corpus, options, "/tmp/unused.jsonl");
+            }).find("--num-train"),
+            std::string::npos);
 }
 
 }  // namespace

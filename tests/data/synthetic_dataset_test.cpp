@@ -41,10 +41,12 @@ TEST(SyntheticDataset, LoadsAJsonArrayWithTheSameRecords) {
 }
 
 TEST(SyntheticDataset, EveryFixtureContextBuildsASchema) {
-  for (const auto& record : load_synthetic_records(fixtures_dir() / "synthetic" / "synthetic_sample.jsonl")) {
+  for (const auto& record :
+       load_synthetic_records(fixtures_dir() / "synthetic" / "synthetic_sample.jsonl")) {
     Schema schema = schema_from_sql_context(record.sql_context, record.id);
     EXPECT_FALSE(schema.tables.empty()) << record.id;
-    for (const Table& table : schema.tables) EXPECT_FALSE(table.sample_rows.empty()) << record.id << " " << table.name;
+    for (const Table& table : schema.tables)
+      EXPECT_FALSE(table.sample_rows.empty()) << record.id << " " << table.name;
   }
 }
 
@@ -69,7 +71,8 @@ TEST(SyntheticDataset, ContextSchemaHasKeysTypesAndRows) {
 TEST(SyntheticDataset, AttachIsRefused) {
   auto records = load_synthetic_records(fixtures_dir() / "synthetic" / "attach.jsonl");
   ErrorCode code{};
-  std::string message = error_of([&] { schema_from_sql_context(records[0].sql_context, "attach.jsonl:1"); }, &code);
+  std::string message =
+      error_of([&] { schema_from_sql_context(records[0].sql_context, "attach.jsonl:1"); }, &code);
   EXPECT_EQ(code, ErrorCode::kSql);
   EXPECT_NE(message.find("attach.jsonl:1"), std::string::npos) << message;
   EXPECT_NE(message.find("not authorized"), std::string::npos) << message;
@@ -77,27 +80,37 @@ TEST(SyntheticDataset, AttachIsRefused) {
 }
 
 TEST(SyntheticDataset, PragmaAndExtensionLoadingAreRefused) {
-  EXPECT_NE(error_of([] { schema_from_sql_context("PRAGMA writable_schema = 1; CREATE TABLE t (a);", "p"); }).find("not authorized"),
+  EXPECT_NE(error_of([] {
+              schema_from_sql_context("PRAGMA writable_schema = 1; CREATE TABLE t (a);", "p");
+            }).find("not authorized"),
             std::string::npos);
-  EXPECT_NE(error_of([] { schema_from_sql_context("CREATE TABLE t (a); SELECT load_extension('x');", "p"); }), "");
+  EXPECT_NE(error_of([] {
+              schema_from_sql_context("CREATE TABLE t (a); SELECT load_extension('x');", "p");
+            }),
+            "");
 }
 
 TEST(SyntheticDataset, BrokenContextNamesTheRecordAndSqliteMessage) {
-  std::string message = error_of([] { schema_from_sql_context("CREATE TABLE t (a INT; INSERT", "file.jsonl:7"); });
+  std::string message =
+      error_of([] { schema_from_sql_context("CREATE TABLE t (a INT; INSERT", "file.jsonl:7"); });
   EXPECT_NE(message.find("file.jsonl:7"), std::string::npos) << message;
   EXPECT_NE(message.find("syntax error"), std::string::npos) << message;
-  EXPECT_NE(error_of([] { schema_from_sql_context("-- nothing", "empty"); }).find("defines no table"), std::string::npos);
+  EXPECT_NE(
+      error_of([] { schema_from_sql_context("-- nothing", "empty"); }).find("defines no table"),
+      std::string::npos);
 }
 
 TEST(SyntheticDataset, MissingFieldNamesLineAndField) {
-  std::string message = error_of([] { load_synthetic_records(fixtures_dir() / "synthetic" / "missing_field.jsonl"); });
+  std::string message = error_of(
+      [] { load_synthetic_records(fixtures_dir() / "synthetic" / "missing_field.jsonl"); });
   EXPECT_NE(message.find("missing_field.jsonl:1"), std::string::npos) << message;
   EXPECT_NE(message.find("'sql_context' is missing"), std::string::npos) << message;
 }
 
 TEST(SyntheticDataset, MalformedJsonlNamesTheLine) {
   ErrorCode code{};
-  std::string message = error_of([] { load_synthetic_records(fixtures_dir() / "synthetic" / "malformed.jsonl"); }, &code);
+  std::string message = error_of(
+      [] { load_synthetic_records(fixtures_dir() / "synthetic" / "malformed.jsonl"); }, &code);
   EXPECT_EQ(code, ErrorCode::kParse);
   EXPECT_NE(message.find("malformed.jsonl"), std::string::npos) << message;
   EXPECT_NE(message.find("at line 2"), std::string::npos) << message;
@@ -105,8 +118,12 @@ TEST(SyntheticDataset, MalformedJsonlNamesTheLine) {
 
 TEST(SyntheticDataset, WrongTypeAndMissingFileAreErrors) {
   testing_support::TempDir dir;
-  write_file_atomic(dir.path() / "bad.jsonl", "{\"sql_prompt\": 3, \"sql_context\": \"x\", \"sql\": \"y\"}\n");
-  EXPECT_NE(error_of([&] { load_synthetic_records(dir.path() / "bad.jsonl"); }).find("'sql_prompt' is not a string"), std::string::npos);
+  write_file_atomic(dir.path() / "bad.jsonl",
+                    "{\"sql_prompt\": 3, \"sql_context\": \"x\", \"sql\": \"y\"}\n");
+  EXPECT_NE(error_of([&] {
+              load_synthetic_records(dir.path() / "bad.jsonl");
+            }).find("'sql_prompt' is not a string"),
+            std::string::npos);
   ErrorCode code{};
   error_of([&] { load_synthetic_records(dir.path() / "absent.jsonl"); }, &code);
   EXPECT_EQ(code, ErrorCode::kNotFound);

@@ -16,7 +16,8 @@ namespace t2sql::testing_support {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "t2sql-data-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "t2sql-data-test-XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -34,7 +35,8 @@ class TempDir {
 inline void make_sqlite_file(const std::filesystem::path& path, const std::string& sql) {
   std::filesystem::create_directories(path.parent_path());
   sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot create " + path.string());
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK)
+    throw std::runtime_error("cannot create " + path.string());
   char* message = nullptr;
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
   std::string error = message ? message : "";
