@@ -40,10 +40,9 @@ int run_eval(const EvalFlags& flags) {
                       : flags.exec_rule == "test-suite" ? eval::ExecRule::kTestSuite
                                                         : eval::ExecRule::kOfficial;
   options.keep_distinct = flags.keep_distinct;
+  options.plug_value = flags.plug_value;
   if ((flags.plug_value || flags.keep_distinct) && flags.exec_rule != "test-suite")
     fail(ErrorCode::kInvalidArgument, "--plug-value and --keep-distinct apply to --exec-rule test-suite only");
-  if (flags.plug_value)
-    fail(ErrorCode::kUnsupported, "--plug-value is not implemented yet (the test-suite rule runs without it)");
   if (flags.timeout <= 0) fail(ErrorCode::kInvalidArgument, "--timeout must be positive (got {})", flags.timeout);
 
   const auto inputs = eval::read_eval_files(flags.gold, flags.pred);

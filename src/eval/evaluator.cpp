@@ -62,7 +62,8 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
   rebuild_for_evaluation(pred, db.schema, *db.foreign_keys);
 
   if (options.etype != EvalType::kMatch) {
-    const auto key = std::make_tuple(static_cast<int>(options.exec_rule) * 2 + (options.keep_distinct ? 1 : 0),
+    const auto key = std::make_tuple(static_cast<int>(options.exec_rule) * 4 + (options.keep_distinct ? 1 : 0) +
+                                         (options.plug_value ? 2 : 0),
                                      input.pred, input.gold);
     std::optional<ExecOutcome> known;
     {
@@ -74,7 +75,7 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
                            ? seed_exec_match(*db.sandbox, input.pred, input.gold, db.results.get())
                        : options.exec_rule == ExecRule::kTestSuite
                            ? test_suite_exec_match(*db.sandbox, input.pred, input.gold, options.keep_distinct,
-                                                   db.results.get())
+                                                   options.plug_value, db.results.get())
                            : official_exec_match(*db.sandbox, input.pred, input.gold, pred, gold, db.results.get());
     if (!known && QueryCache::cacheable(input.pred) && QueryCache::cacheable(input.gold)) {
       std::lock_guard lock(db.verdicts_mutex);

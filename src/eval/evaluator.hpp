@@ -74,6 +74,7 @@ struct EvalOptions {
   EvalType etype = EvalType::kAll;
   ExecRule exec_rule = ExecRule::kOfficial;
   bool keep_distinct = false;  // test-suite rule only
+  bool plug_value = false;     // test-suite rule only
 };
 
 // One example through the official loop body. Throws Error(kParse) when the GOLD query does not

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sql/spider_tokenizer.hpp"
+
 namespace t2sql::eval {
 namespace {
 
@@ -137,7 +139,375 @@ bool multisets_equal(const Rows& a, const Rows& b) {
   return true;
 }
 
+
+// ---- sqlparse's lexer (sqlparse 0.4 SQL_REGEX), as far as extract_query_values depends on it:
+// where tokens start and end, which are whitespace, and which are string literals. ----
+struct LexToken {
+  enum Kind { kWhitespace, kNewline, kString, kOther } kind;
+  std::string value;
+};
+
+bool is_letter(unsigned char c) { return std::isalpha(c) || c >= 0x80; }
+bool is_w(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_space_char(unsigned char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' || c == '\n'; }
+
+// Length of a quoted token starting at `i` ('...' or "..."; doubled or backslashed quotes inside),
+// including the regex's backtracking when the greedy scan finds no closing quote; 0 if none.
+size_t quoted_length(std::string_view text, size_t i) {
+  const char quote = text[i];
+  size_t j = i + 1;
+  size_t last_pair = std::string_view::npos;
+  bool last_pair_backslash = false;
+  while (j < text.size()) {
+    if (text[j] == quote && j + 1 < text.size() && text[j + 1] == quote) {
+      last_pair = j;
+      last_pair_backslash = false;
+      j += 2;
+    } else if (text[j] == '\\' && j + 1 < text.size() && text[j + 1] == quote) {
+      last_pair = j;
+      last_pair_backslash = true;
+      j += 2;
+    } else if (text[j] != quote) {
+      ++j;
+    } else {
+      return j + 1 - i;
+    }
+  }
+  if (last_pair == std::string_view::npos) return 0;
+  return (last_pair_backslash ? last_pair + 2 : last_pair + 1) - i;
+}
+
+// Number rules (-?0x.., -?\d+(\.\d+)?E-?\d+, floats, integers, with the regex backtracking that a
+// following letter causes); 0 when none applies at `i`.
+size_t number_length(std::string_view text, size_t i) {
+  auto letter_at = [&](size_t k) { return k < text.size() && (is_letter(static_cast<unsigned char>(text[k])) || text[k] == '_'); };
+  auto digits_from = [&](size_t k) {
+    size_t e = k;
+    while (e < text.size() && is_digit(static_cast<unsigned char>(text[e]))) ++e;
+    return e;
+  };
+  size_t start = i;
+  if (text[start] == '-') ++start;
+  if (start >= text.size()) return 0;
+  // hexadecimal
+  if (text[start] == '0' && start + 2 < text.size() + 1 && start + 1 < text.size() &&
+      (text[start + 1] == 'x' || text[start + 1] == 'X')) {
+    size_t e = start + 2;
+    while (e < text.size() && std::isxdigit(static_cast<unsigned char>(text[e]))) ++e;
+    if (e > start + 2) return e - i;
+  }
+  // scientific
+  if (is_digit(static_cast<unsigned char>(text[start]))) {
+    size_t e = digits_from(start);
+    size_t f = e;
+    if (f < text.size() && text[f] == '.' && f + 1 < text.size() && is_digit(static_cast<unsigned char>(text[f + 1])))
+      f = digits_from(f + 1);
+    for (size_t mantissa_end : {f, e}) {
+      if (mantissa_end < text.size() && (text[mantissa_end] == 'e' || text[mantissa_end] == 'E')) {
+        size_t g = mantissa_end + 1;
+        if (g < text.size() && text[g] == '-') ++g;
+        const size_t h = digits_from(g);
+        if (h > g) return h - i;
+      }
+    }
+  }
+  // float: \d+\.\d* or \.\d+, not followed by a letter (backtracking drops one fraction digit)
+  if (is_digit(static_cast<unsigned char>(text[start]))) {
+    const size_t e = digits_from(start);
+    if (e < text.size() && text[e] == '.') {
+      const size_t f = digits_from(e + 1);
+      if (!letter_at(f)) return f - i;
+      if (f > e + 1) return f - 1 - i;
+    }
+  } else if (text[start] == '.' && start + 1 < text.size() && is_digit(static_cast<unsigned char>(text[start + 1]))) {
+    const size_t f = digits_from(start + 1);
+    if (!letter_at(f)) return f - i;
+    if (f > start + 2) return f - 1 - i;
+  }
+  // integer
+  if (is_digit(static_cast<unsigned char>(text[start]))) {
+    const size_t e = digits_from(start);
+    if (!letter_at(e)) return e - i;
+    if (e > start + 1) return e - 1 - i;
+  }
+  return 0;
+}
+
+std::vector<LexToken> sqlparse_lex(std::string_view text) {
+  std::vector<LexToken> tokens;
+  size_t i = 0;
+  auto push = [&](LexToken::Kind kind, size_t length) {
+    tokens.push_back({kind, std::string(text.substr(i, length))});
+    i += length;
+  };
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    const bool prev_w = i > 0 && is_w(static_cast<unsigned char>(text[i - 1]));
+    if ((c == '-' && next == '-') || (c == '#' && next == ' ')) {  // single-line comment
+      size_t e = i + 2;
+      while (e < text.size() && text[e] != '\n' && text[e] != '\r') ++e;
+      if (e < text.size()) e += (text[e] == '\r' && e + 1 < text.size() && text[e + 1] == '\n') ? 2 : 1;
+      push(LexToken::kOther, e - i);
+      continue;
+    }
+    if (c == '/' && next == '*') {
+      const size_t close = text.find("*/", i + 2);
+      if (close != std::string_view::npos) {
+        push(LexToken::kOther, close + 2 - i);
+        continue;
+      }
+    }
+    if (c == '\r' || c == '\n') {
+      push(LexToken::kNewline, (c == '\r' && next == '\n') ? 2 : 1);
+      continue;
+    }
+    if (is_space_char(c)) {
+      push(LexToken::kWhitespace, 1);
+      continue;
+    }
+    if ((c == ':' && (next == '=' || next == ':'))) {
+      push(LexToken::kOther, 2);
+      continue;
+    }
+    if (c == '*' || c == '?') {
+      push(LexToken::kOther, 1);
+      continue;
+    }
+    if (c == '`') {
+      size_t j = i + 1;
+      while (j < text.size()) {
+        if (text[j] == '`' && j + 1 < text.size() && text[j + 1] == '`') j += 2;
+        else if (text[j] == '`') break;
+        else ++j;
+      }
+      if (j < text.size()) {
+        push(LexToken::kOther, j + 1 - i);
+        continue;
+      }
+    }
+    if (c == '%') {
+      if (next == 's') {
+        push(LexToken::kOther, 2);
+        continue;
+      }
+      if (next == '(') {
+        size_t j = i + 2;
+        while (j < text.size() && is_w(static_cast<unsigned char>(text[j]))) ++j;
+        if (j > i + 2 && j + 1 < text.size() && text[j] == ')' && text[j + 1] == 's') {
+          push(LexToken::kOther, j + 2 - i);
+          continue;
+        }
+      }
+    }
+    if ((c == '$' || c == ':') && !prev_w && is_w(static_cast<unsigned char>(next))) {
+      size_t j = i + 1;
+      while (j < text.size() && is_w(static_cast<unsigned char>(text[j]))) ++j;
+      push(LexToken::kOther, j - i);
+      continue;
+    }
+    if (c == '\\' && is_w(static_cast<unsigned char>(next))) {
+      size_t j = i + 1;
+      while (j < text.size() && is_w(static_cast<unsigned char>(text[j]))) ++j;
+      push(LexToken::kOther, j - i);
+      continue;
+    }
+    if (c == '@' || c == '#') {
+      size_t j = i + 1;
+      if (c == '#' && next == '#') ++j;
+      if (j + 1 < text.size() && is_letter(static_cast<unsigned char>(text[j])) && is_w(static_cast<unsigned char>(text[j + 1]))) {
+        ++j;
+        while (j < text.size() && is_w(static_cast<unsigned char>(text[j]))) ++j;
+        push(LexToken::kOther, j - i);
+        continue;
+      }
+    }
+    if (is_letter(c)) {
+      // Name / keyword: \w* when a name rule applies (before '.', after '.', before '('),
+      // otherwise the generic [_$#\w]*.
+      size_t word_end = i + 1;
+      while (word_end < text.size() && is_w(static_cast<unsigned char>(text[word_end]))) ++word_end;
+      size_t k = word_end;
+      while (k < text.size() && is_space_char(static_cast<unsigned char>(text[k]))) ++k;
+      const bool name_rule = (k < text.size() && text[k] == '.') || (i > 0 && text[i - 1] == '.') ||
+                             (word_end < text.size() && text[word_end] == '(');
+      if (!name_rule)
+        while (word_end < text.size() && (is_w(static_cast<unsigned char>(text[word_end])) || text[word_end] == '$' ||
+                                          text[word_end] == '#'))
+          ++word_end;
+      push(LexToken::kOther, word_end - i);
+      continue;
+    }
+    if (c == '-' || c == '.' || is_digit(c)) {
+      if (const size_t length = number_length(text, i)) {
+        push(LexToken::kOther, length);
+        continue;
+      }
+    }
+    if (c == '\'' || c == '"') {
+      if (const size_t length = quoted_length(text, i)) {
+        push(LexToken::kString, length);
+        continue;
+      }
+    }
+    if (c == '[' && !(i > 0 && (is_w(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == ']' || text[i - 1] == ')'))) {
+      size_t j = i + 1;
+      while (j < text.size() && text[j] != ']' && text[j] != '[') ++j;
+      if (j < text.size() && text[j] == ']' && j > i + 1) {
+        push(LexToken::kOther, j + 1 - i);
+        continue;
+      }
+    }
+    if (is_digit(c) || c == '_') {
+      size_t j = i + 1;
+      while (j < text.size() && (is_w(static_cast<unsigned char>(text[j])) || text[j] == '$' || text[j] == '#')) ++j;
+      push(LexToken::kOther, j - i);
+      continue;
+    }
+    if (std::string_view(";:()[],.").find(static_cast<char>(c)) != std::string_view::npos) {
+      push(LexToken::kOther, 1);
+      continue;
+    }
+    auto run_of = [&](std::string_view set) {
+      size_t j = i;
+      while (j < text.size() && set.find(text[j]) != std::string_view::npos) ++j;
+      return j - i;
+    };
+    if (const size_t length = run_of("<>=~!")) {
+      push(LexToken::kOther, length);
+      continue;
+    }
+    if (const size_t length = run_of("+/@#%^&|-")) {
+      push(LexToken::kOther, length);
+      continue;
+    }
+    push(LexToken::kOther, 1);  // sqlparse's Error token
+  }
+  return tokens;
+}
+
+std::vector<std::string> python_split(std::string_view text) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space_char(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && !is_space_char(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) parts.emplace_back(text.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    if (k) out += separator;
+    out += parts[k];
+  }
+  return out;
+}
+
+// re.findall(r"[-+]?\d*\.\d+", text)
+std::vector<std::string> find_floats(std::string_view text) {
+  std::vector<std::string> found;
+  size_t p = 0;
+  while (p < text.size()) {
+    size_t q = p;
+    if (text[q] == '-' || text[q] == '+') ++q;
+    while (q < text.size() && is_digit(static_cast<unsigned char>(text[q]))) ++q;
+    if (q < text.size() && text[q] == '.' && q + 1 < text.size() && is_digit(static_cast<unsigned char>(text[q + 1]))) {
+      size_t e = q + 1;
+      while (e < text.size() && is_digit(static_cast<unsigned char>(text[e]))) ++e;
+      found.emplace_back(text.substr(p, e - p));
+      p = e;
+    } else {
+      ++p;
+    }
+  }
+  return found;
+}
+
+// [m.strip() for m in re.findall(r"[^tT]\d+", text)]
+std::vector<std::string> find_ints(std::string_view text) {
+  std::vector<std::string> found;
+  size_t p = 0;
+  while (p + 1 < text.size()) {
+    if (text[p] != 't' && text[p] != 'T' && is_digit(static_cast<unsigned char>(text[p + 1]))) {
+      size_t e = p + 1;
+      while (e < text.size() && is_digit(static_cast<unsigned char>(text[e]))) ++e;
+      std::string match(text.substr(p, e - p));
+      found.push_back(spider::python_strip(match));
+      p = e;
+    } else {
+      ++p;
+    }
+  }
+  return found;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& value) {
+  if (!contains(list, value)) list.push_back(value);
+}
 }  // namespace
+
+QueryValues test_suite_extract_values(std::string_view sql) {
+  // reformat_query: strip, drop ";" and tabs, tokens without whitespace joined by spaces.
+  std::string query = spider::python_strip(sql);
+  query = replace_all(replace_all(std::move(query), ";", ""), "\t", "");
+  std::vector<std::string> parts;
+  for (const auto& token : sqlparse_lex(query))
+    if (token.kind != LexToken::kWhitespace) parts.push_back(token.value);
+  query = join(parts, " ");
+  for (const char* star : {"t1.*", "t2.*", "t3.*", "T1.*", "T2.*", "T3.*"}) query = replace_all(std::move(query), star, "*");
+  // replace_values / strip_query (keyword upper-casing is undone by the final lower-casing).
+  QueryValues result;
+  std::vector<std::string> all_values;
+  for (const auto& token : sqlparse_lex(query)) {
+    if (token.kind != LexToken::kString) continue;
+    all_values.push_back(token.value);
+    query = replace_all(std::move(query), spider::python_strip(token.value), "VALUERARE");
+  }
+  std::vector<std::string> tokens = python_split(query);
+  const std::vector<std::string> floats = find_floats(query);
+  for (auto& token : tokens)
+    if (contains(floats, token)) {
+      all_values.push_back(token);
+      token = "VALUERARE";
+    }
+  const std::vector<std::string> ints = find_ints(join(tokens, " "));
+  for (auto& token : tokens)
+    if (contains(ints, token)) {
+      all_values.push_back(token);
+      token = "VALUERARE";
+    }
+  for (const auto& token : tokens) {
+    if (token.find('.') != std::string::npos) {
+      bool table_prefix = false;
+      for (size_t k = 0; k + 2 < token.size() + 1 && !table_prefix; ++k) {
+        if ((token[k] == 't' || token[k] == 'T') && k + 1 < token.size() && is_digit(static_cast<unsigned char>(token[k + 1]))) {
+          size_t e = k + 1;
+          while (e < token.size() && is_digit(static_cast<unsigned char>(token[e]))) ++e;
+          table_prefix = e < token.size() && token[e] == '.';
+        }
+      }
+      if (table_prefix) {
+        for (auto& piece : python_split(replace_all(token, ".", " . "))) result.tokens.push_back(spider::python_lower(piece));
+      } else {
+        result.tokens.push_back(spider::python_lower(token));
+      }
+    } else if (!token.empty()) {
+      result.tokens.push_back(spider::python_lower(token));
+    }
+  }
+  for (const auto& value : all_values) add_unique(result.values, value);
+  return result;
+}
 
 std::optional<std::string> test_suite_remove_distinct(std::string_view sql) {
   // Tokens as sqlparse's lexer cuts them where it matters here: quoted strings and names
@@ -259,7 +629,7 @@ bool test_suite_result_eq(const Rows& result1, const Rows& result2, bool order_m
 }
 
 ExecOutcome test_suite_exec_match(const SqlSandbox& database, std::string_view pred_text, std::string_view gold_text,
-                                  bool keep_distinct, QueryCache* cache) {
+                                  bool keep_distinct, bool plug_value, QueryCache* cache) {
   ExecOutcome outcome;
   auto postprocess = [](std::string text) {
     text = replace_all(std::move(text), "> =", ">=");
@@ -287,8 +657,6 @@ ExecOutcome test_suite_exec_match(const SqlSandbox& database, std::string_view p
   auto replace_cur_year = [](const std::string& sql) {
     return sql.find_first_of("cC") == std::string::npos ? sql : std::regex_replace(sql, cur_year, "2020");
   };
-  pred = replace_cur_year(pred);
-  gold = replace_cur_year(gold);
   auto run = [&](const std::string& sql) -> QueryOutcome {
     if (cache && QueryCache::cacheable(sql))
       if (auto cached = cache->find(sql)) return *cached;
@@ -296,17 +664,49 @@ ExecOutcome test_suite_exec_match(const SqlSandbox& database, std::string_view p
     if (cache && result.ok() && QueryCache::cacheable(sql)) cache->store(sql, std::make_shared<QueryOutcome>(result));
     return result;
   };
-  const QueryOutcome gold_result = run(gold);
+  const QueryOutcome gold_result = run(replace_cur_year(gold));
   if (!gold_result.ok()) {
     outcome.reason = fmt::format("gold query failed to execute: {}", gold_result.error);
     return outcome;
   }
-  const QueryOutcome pred_result = run(pred);
-  if (!pred_result.ok()) {
-    outcome.reason = fmt::format("predicted query failed to execute: {}", pred_result.error);
+  // The prediction as written first, then (with --plug-value) every way of putting the gold's
+  // values into its value slots.
+  auto passes = [&](const std::string& candidate, std::string* error) {
+    const QueryOutcome result = run(replace_cur_year(candidate));
+    if (!result.ok()) {
+      if (error) *error = result.error;
+      return false;
+    }
+    return test_suite_result_eq(gold_result.result.rows, result.result.rows, order_matters);
+  };
+  std::string error;
+  if (passes(pred, &error)) {
+    outcome.score = 1.0;
     return outcome;
   }
-  outcome.score = test_suite_result_eq(gold_result.result.rows, pred_result.result.rows, order_matters) ? 1.0 : 0.0;
+  if (!error.empty()) outcome.reason = fmt::format("predicted query failed to execute: {}", error);
+  if (!plug_value) return outcome;
+  const QueryValues gold_values = test_suite_extract_values(gold);
+  const QueryValues pred_slots = test_suite_extract_values(pred);
+  std::vector<size_t> slots;
+  for (size_t k = 0; k < pred_slots.tokens.size(); ++k)
+    if (pred_slots.tokens[k] == "valuerare") slots.push_back(k);
+  if (!slots.empty() && gold_values.values.empty()) return outcome;
+  std::vector<size_t> choice(slots.size(), 0);
+  size_t tried = 0;
+  while (tried < kMaxPluggedVariants) {
+    std::vector<std::string> tokens = pred_slots.tokens;
+    for (size_t k = 0; k < slots.size(); ++k) tokens[slots[k]] = gold_values.values[choice[k]];
+    ++tried;
+    if (passes(join(tokens, " "), nullptr)) {
+      outcome.score = 1.0;
+      outcome.reason.clear();
+      return outcome;
+    }
+    size_t position = 0;  // next combination (odometer)
+    while (position < choice.size() && ++choice[position] == gold_values.values.size()) choice[position++] = 0;
+    if (position == choice.size()) break;
+  }
   return outcome;
 }
 

@@ -101,8 +101,9 @@ void check_set(const std::string& name, const std::string& stdout_file) {
   EXPECT_EQ(actual, expected) << "printed output differs from the official stdout " << stdout_file;
 }
 
-// Test-suite execution without value plugging (exec_eval.py, single database per db_id).
-void check_test_suite_no_plug(const std::string& name) {
+// Test-suite execution (exec_eval.py, single database per db_id), with or without --plug-value.
+void check_test_suite(const std::string& name, bool plug_value) {
+  const char* field = plug_value ? "ts_exec_plug_value" : "ts_exec_no_plug";
   const auto references = load_references(name);
   EvalContext context(default_spider_dir() / "database", default_spider_dir() / "tables.json");
   std::vector<ExampleInput> inputs;
@@ -110,25 +111,31 @@ void check_test_suite_no_plug(const std::string& name) {
   EvalOptions options;
   options.etype = EvalType::kExec;
   options.exec_rule = ExecRule::kTestSuite;
+  options.plug_value = plug_value;
   const auto results = evaluate_all(inputs, context, options, 2);
   int disagreeing = 0;
   for (size_t i = 0; i < references.size(); ++i) {
-    const auto& expected = references[i].record.at("ts_exec_no_plug");
+    const auto& expected = references[i].record.at(field);
     const int want = expected.is_null() ? 0 : expected.get<int>();  // null: the official code raised
     if (want == static_cast<int>(results[i].exec)) continue;
     if (++disagreeing <= 15)
-      ADD_FAILURE() << "index " << i << " ts_exec_no_plug " << want << " vs " << results[i].exec
+      ADD_FAILURE() << "index " << i << " " << field << " " << want << " vs " << results[i].exec
                     << "\n  gold: " << results[i].gold << "\n  pred: " << results[i].pred
                     << "\n  reason: " << results[i].exec_reason;
   }
-  std::printf("[conformance] %s ts_exec_no_plug: %zu/%zu agree\n", name.c_str(),
+  std::printf("[conformance] %s %s: %zu/%zu agree\n", name.c_str(), field,
               references.size() - static_cast<size_t>(disagreeing), references.size());
   EXPECT_EQ(disagreeing, 0);
 }
 
 TEST(SpiderConformance, TestSuiteWithoutPlugValue) {
-  check_test_suite_no_plug("official_example.jsonl");
-  check_test_suite_no_plug("mutations.jsonl");
+  check_test_suite("official_example.jsonl", false);
+  check_test_suite("mutations.jsonl", false);
+}
+
+TEST(SpiderConformance, TestSuiteWithPlugValue) {
+  check_test_suite("official_example.jsonl", true);
+  check_test_suite("mutations.jsonl", true);
 }
 
 TEST(SpiderConformance, OfficialExamplePredictions) {
