@@ -561,7 +561,26 @@ std::optional<std::string> test_suite_remove_distinct(std::string_view sql) {
     if (token == "(") ++level;
     if (token == ")") --level;
     i = end;
-    if (token == ";" && level <= 0) break;  // the first statement ends here
+    if (token == ";" && level <= 0) {
+      // The first statement ends here; sqlparse keeps the whitespace and comments that follow.
+      while (i < sql.size()) {
+        if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+          out.push_back(sql[i++]);
+        } else if (sql.substr(i, 2) == "--") {
+          const size_t newline = sql.find('\n', i);
+          const size_t stop = newline == std::string_view::npos ? sql.size() : newline + 1;
+          out.append(sql.substr(i, stop - i));
+          i = stop;
+        } else if (sql.substr(i, 2) == "/*" && sql.find("*/", i + 2) != std::string_view::npos) {
+          const size_t stop = sql.find("*/", i + 2) + 2;
+          out.append(sql.substr(i, stop - i));
+          i = stop;
+        } else {
+          break;
+        }
+      }
+      break;
+    }
   }
   if (!any_token) return std::nullopt;
   return out;

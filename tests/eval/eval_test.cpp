@@ -9,6 +9,7 @@
 #include "common/file_io.hpp"
 #include "common/paths.hpp"
 #include "eval/evaluator.hpp"
+#include "eval/test_suite_exec.hpp"
 
 namespace t2sql::eval {
 namespace {
@@ -204,6 +205,49 @@ TEST(EvalReport, OfficialLayoutAndJson) {
   const std::string svg = accuracy_svg(aggregate_scores({result}, EvalType::kAll), EvalType::kAll);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("medium (n=1)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace t2sql::eval
+
+namespace t2sql::eval {
+namespace {
+
+TEST(TestSuiteRule, RemoveDistinctKeepsTheFirstStatement) {
+  EXPECT_EQ(test_suite_remove_distinct("SELECT DISTINCT name FROM t;; "), "SELECT  name FROM t;");
+  EXPECT_EQ(test_suite_remove_distinct("select 'distinct' , count(distinct x) from t"), "select 'distinct' , count( x) from t");
+  EXPECT_EQ(test_suite_remove_distinct("select a /* ; */ from t; select 2"), "select a /* ; */ from t; ");
+  EXPECT_EQ(test_suite_remove_distinct("select 1; -- c\n select 2"), "select 1; -- c\n ");
+  EXPECT_EQ(test_suite_remove_distinct("select distinct_id from t"), "select distinct_id from t");
+  EXPECT_EQ(test_suite_remove_distinct("   "), std::nullopt);
+}
+
+TEST(TestSuiteRule, ResultEquality) {
+  using Rows = std::vector<std::vector<SqlValue>>;
+  const Rows gold = {{SqlValue{int64_t{1}}, SqlValue{std::string("a")}}, {SqlValue{int64_t{2}}, SqlValue{std::string("b")}}};
+  const Rows swapped_columns = {{SqlValue{std::string("a")}, SqlValue{int64_t{1}}}, {SqlValue{std::string("b")}, SqlValue{int64_t{2}}}};
+  const Rows swapped_rows = {gold[1], gold[0]};
+  EXPECT_TRUE(test_suite_result_eq(gold, swapped_columns, false));
+  EXPECT_TRUE(test_suite_result_eq(gold, swapped_rows, false));
+  EXPECT_FALSE(test_suite_result_eq(gold, swapped_rows, true));  // the gold has ORDER BY
+  EXPECT_TRUE(test_suite_result_eq({}, {}, true));
+  EXPECT_FALSE(test_suite_result_eq(gold, {gold[0]}, false));
+  // Bags, not sets: duplicates count.
+  EXPECT_FALSE(test_suite_result_eq({gold[0], gold[0], gold[1]}, {gold[0], gold[1], gold[1]}, false));
+  // 1 == 1.0 as in Python.
+  EXPECT_TRUE(test_suite_result_eq({{SqlValue{int64_t{1}}}}, {{SqlValue{1.0}}}, false));
+}
+
+TEST(TestSuiteRule, ValueSlotsLikeParsePy) {
+  const QueryValues gold = test_suite_extract_values("SELECT name FROM singer WHERE age > 40 AND country = 'France'");
+  EXPECT_EQ(gold.tokens, (std::vector<std::string>{"select", "name", "from", "singer", "where", "age", ">", "valuerare",
+                                                   "and", "country", "=", "valuerare"}));
+  EXPECT_EQ(gold.values, (std::vector<std::string>{"'France'", "40"}));
+  // T1.name is split around the dot; numbers glued to operators are cut by sqlparse's lexer.
+  const QueryValues pred = test_suite_extract_values("select T1.name from singer as T1 where T1.age>=3.5");
+  EXPECT_EQ(pred.tokens, (std::vector<std::string>{"select", "t1", ".", "name", "from", "singer", "as", "t1", "where",
+                                                   "t1", ".", "age", ">=", "valuerare"}));
+  EXPECT_EQ(pred.values, (std::vector<std::string>{"3.5"}));
 }
 
 }  // namespace
