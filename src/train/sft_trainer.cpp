@@ -33,14 +33,14 @@ namespace t2sql::train {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) { g_interrupted = true; }
+void stop_training_on_sigint(int) { g_interrupted = true; }
 
 // Installs the SIGINT handler for the duration of a run.
 class InterruptGuard {
  public:
   InterruptGuard() {
     g_interrupted = false;
-    previous_ = std::signal(SIGINT, on_interrupt);
+    previous_ = std::signal(SIGINT, stop_training_on_sigint);
   }
   ~InterruptGuard() { std::signal(SIGINT, previous_); }
 

@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.hpp"
+#include "train/sft_config.hpp"
+
+namespace fs = std::filesystem;
+using t2sql::Error;
+using namespace t2sql::train;
+
+namespace {
+
+fs::path write_temp(const std::string& name, const std::string& text) {
+  fs::path path = fs::temp_directory_path() / ("t2sql_train_test_" + name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(SftConfig, DefaultsAreTheReferencePipelines) {
+  SftConfig config;
+  EXPECT_DOUBLE_EQ(config.learning_rate, 2e-4);
+  EXPECT_EQ(config.lr_scheduler_type, "cosine");
+  EXPECT_DOUBLE_EQ(config.warmup_ratio, 0.03);
+  EXPECT_DOUBLE_EQ(config.max_grad_norm, 0.3);
+  EXPECT_DOUBLE_EQ(config.num_train_epochs, 4.0);
+  EXPECT_EQ(config.lora.r, 256);
+  EXPECT_DOUBLE_EQ(config.lora.alpha, 128.0);
+  EXPECT_EQ(config.lora.target_modules.size(), 7u);
+  EXPECT_EQ(config.gradient_accumulation_steps, 2);
+  EXPECT_TRUE(config.packing);
+  EXPECT_TRUE(config.completion_only_loss);
+}
+
+TEST(SftConfig, LoadsNestedBlocksAndFlagsOverride) {
+  auto path = write_temp("nested.yaml",
+                         "model: scratch\ntokenizer: tok\ntrain_file: t.jsonl\nlearning_rate: 1e-3\n"
+                         "architecture:\n  hidden_size: 64\n  num_hidden_layers: 2\n"
+                         "lora:\n  r: 8\n  target_modules: [q_proj, v_proj]\n");
+  SftConfig config = load_sft_config(path);
+  EXPECT_EQ(config.model, "scratch");
+  EXPECT_DOUBLE_EQ(config.learning_rate, 1e-3);
+  EXPECT_EQ(config.architecture["hidden_size"], 64);
+  EXPECT_EQ(config.lora.r, 8);
+  EXPECT_EQ(config.lora.target_modules, (std::vector<std::string>{"q_proj", "v_proj"}));
+  set_sft_config_value(config, "learning_rate", "5e-4", "--learning_rate");
+  set_sft_config_value(config, "lora.target_modules", "q_proj,k_proj,o_proj", "--lora.target_modules");
+  set_sft_config_value(config, "resume_from_checkpoint", "latest", "--resume_from_checkpoint");
+  EXPECT_DOUBLE_EQ(config.learning_rate, 5e-4);
+  EXPECT_EQ(config.lora.target_modules.size(), 3u);
+  EXPECT_EQ(config.resume_from_checkpoint, "latest");
+  EXPECT_NO_THROW(validate_sft_config(config));
+}
+
+TEST(SftConfig, LoraFalseMeansFullFineTuning) {
+  auto path = write_temp("full.yaml", "model: m\ntrain_file: t.jsonl\nlora: false\n");
+  EXPECT_FALSE(load_sft_config(path).use_lora);
+}
+
+TEST(SftConfig, UnknownKeyNamesTheNearestValidKeyAndTheLine) {
+  auto path = write_temp("typo.yaml", "model: m\nlerning_rate: 1e-3\n");
+  try {
+    load_sft_config(path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("lerning_rate"), std::string::npos) << message;
+    EXPECT_NE(message.find("learning_rate"), std::string::npos) << message;
+    EXPECT_NE(message.find(":2"), std::string::npos) << message;
+  }
+  SftConfig config;
+  EXPECT_THROW(set_sft_config_value(config, "lora.rank", "8", "--lora.rank"), Error);
+  EXPECT_EQ(nearest_name("lora.rank", sft_config_keys()), "lora.r");
+}
+
+TEST(SftConfig, BadValuesAreErrors) {
+  SftConfig config;
+  EXPECT_THROW(set_sft_config_value(config, "max_steps", "many", "--max_steps"), Error);
+  config.model = "m";
+  config.train_file = "t";
+  config.lr_scheduler_type = "exponential";
+  EXPECT_THROW(validate_sft_config(config), Error);
+  config.lr_scheduler_type = "linear";
+  config.learning_rate = -1;
+  EXPECT_THROW(validate_sft_config(config), Error);
+  config.learning_rate = 1e-4;
+  config.model = "scratch";
+  EXPECT_THROW(validate_sft_config(config), Error);  // scratch without an architecture
+}
+
+}  // namespace

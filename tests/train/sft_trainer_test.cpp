@@ -1,0 +1,259 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "common/file_io.hpp"
+#include "data/packing.hpp"
+#include "nn/llama_config.hpp"
+#include "train/sft_dataset.hpp"
+#include "train/sft_trainer.hpp"
+#include "train/training_checkpoint.hpp"
+
+namespace fs = std::filesystem;
+using namespace t2sql;
+using namespace t2sql::train;
+
+namespace {
+
+nn::LlamaConfig tiny_config() {
+  nlohmann::json json = {{"model_type", "llama"}, {"vocab_size", 40}, {"hidden_size", 16},
+                         {"intermediate_size", 24}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+                         {"num_key_value_heads", 2}, {"max_position_embeddings", 64}};
+  return nn::parse_llama_config(json, "test");
+}
+
+nn::LlamaModel tiny_model(uint64_t seed) {
+  torch::manual_seed(seed);
+  nn::LlamaModel model(tiny_config());
+  initialize_scratch_weights(model, 0.2);
+  return model;
+}
+
+TokenizedExample example(std::vector<int32_t> prompt, std::vector<int32_t> completion) {
+  return TokenizedExample{std::move(prompt), std::move(completion)};
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("t2sql_train_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Packing: the logits of each example inside a packed row equal those of the example alone.
+TEST(SftPacking, PackedSequenceGivesEachExamplesOwnLogits) {
+  auto model = tiny_model(1);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  std::vector<TokenizedExample> examples = {example({1, 5, 6, 7}, {8, 9, 2}), example({1, 10, 11}, {12, 2}),
+                                            example({1, 13}, {14, 15, 16, 2})};
+  PackingOptions options;
+  options.max_length = 64;
+  auto packed = pack_examples(examples, options);
+  ASSERT_EQ(packed.size(), 1u);
+  auto batch = make_micro_batch({&packed[0]});
+  auto hidden = model->hidden_states(batch.input_ids, {}, batch.position_ids, nullptr, batch.segment_ids);
+  auto packed_logits = model->logits_from_hidden(hidden)[0];
+  int64_t offset = 0;
+  for (const auto& e : examples) {
+    std::vector<int64_t> ids(e.prompt.begin(), e.prompt.end());
+    ids.insert(ids.end(), e.completion.begin(), e.completion.end());
+    auto alone = model->forward(torch::tensor(ids).unsqueeze(0))[0];
+    auto slice = packed_logits.narrow(0, offset, static_cast<int64_t>(ids.size()));
+    EXPECT_TRUE(torch::allclose(alone, slice, 1e-5, 1e-5)) << "example at offset " << offset;
+    offset += static_cast<int64_t>(ids.size());
+  }
+  // Without the segment mask the later examples would see the earlier ones: the mask matters.
+  auto leaky = model->forward(batch.input_ids, {}, batch.position_ids)[0];
+  EXPECT_FALSE(torch::allclose(leaky.narrow(0, 7, 5), packed_logits.narrow(0, 7, 5), 1e-5, 1e-5));
+}
+
+TEST(SftLoss, OnlyCompletionTokensCarryLoss) {
+  auto model = tiny_model(2);
+  PackingOptions options;
+  options.max_length = 64;
+  auto packed = pack_examples({example({1, 5, 6, 7}, {8, 2})}, options);
+  auto batch = make_micro_batch({&packed[0]});
+  EXPECT_EQ(batch.target_tokens, 2);  // predicting 8 and 2
+  auto logits = model->forward(batch.input_ids)[0];
+  auto log_probs = torch::log_softmax(logits, -1);
+  double expected = -(log_probs[3][8].item<double>() + log_probs[4][2].item<double>());
+  EXPECT_NEAR(summed_token_loss(model, batch).item<double>(), expected, 1e-4);
+}
+
+// One step of batch 2 equals two accumulated micro-batches of 1.
+TEST(SftOptimizer, GradientAccumulationEqualsABiggerBatch) {
+  std::vector<TokenizedExample> examples = {example({1, 5, 6, 7}, {8, 9, 2}), example({1, 10, 11, 3, 4}, {12, 2})};
+  PackingOptions options;
+  options.max_length = 8;  // one example per sequence
+  auto sequences = pack_examples(examples, options);
+  ASSERT_EQ(sequences.size(), 2u);
+  SftConfig config;
+  config.weight_decay = 0.01;
+  auto big = tiny_model(3);
+  auto accumulated = tiny_model(3);
+  auto big_optimizer = make_adamw(big, config);
+  auto accumulated_optimizer = make_adamw(accumulated, config);
+  auto [big_loss, big_norm] = optimizer_step(big, *big_optimizer, {make_micro_batch({&sequences[0], &sequences[1]})}, 1e-2, 0.3);
+  auto [acc_loss, acc_norm] = optimizer_step(accumulated, *accumulated_optimizer,
+                                             {make_micro_batch({&sequences[0]}), make_micro_batch({&sequences[1]})}, 1e-2, 0.3);
+  EXPECT_NEAR(big_loss, acc_loss, 1e-5);
+  EXPECT_NEAR(big_norm, acc_norm, 1e-4);
+  auto a = big->named_parameters();
+  auto b = accumulated->named_parameters();
+  for (const auto& item : a) {
+    EXPECT_TRUE(torch::allclose(item.value(), b[item.key()], 1e-5, 1e-6)) << item.key();
+  }
+}
+
+TEST(SftOptimizer, ClippingBoundsTheUpdateAndReportsTheNormBeforeClipping) {
+  auto model = tiny_model(4);
+  PackingOptions options;
+  options.max_length = 64;
+  auto packed = pack_examples({example({1, 5, 6}, {7, 8, 2})}, options);
+  SftConfig config;
+  auto optimizer = make_adamw(model, config);
+  auto [loss, norm] = optimizer_step(model, *optimizer, {make_micro_batch({&packed[0]})}, 1e-3, 1e-3);
+  EXPECT_GT(norm, 1e-3);  // the unclipped norm is reported
+  double clipped = 0;
+  for (const auto& p : model->parameters()) clipped += p.grad().pow(2).sum().item<double>();
+  EXPECT_NEAR(std::sqrt(clipped), 1e-3, 1e-5);
+  EXPECT_TRUE(std::isfinite(loss));
+}
+
+TEST(SftDataset, RecordsNeedACompletionAndPostprocessingCutsAtSemicolon) {
+  fs::path dir = fresh_dir("records");
+  std::ofstream(dir / "bad.jsonl") << R"({"prompt":[{"role":"user","content":"q"}],"db_id":"x"})" << "\n";
+  try {
+    load_sft_records(dir / "bad.jsonl");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(postprocess_prediction(" name FROM singer; DROP"), "SELECT name FROM singer");
+  EXPECT_EQ(postprocess_prediction("select 1"), "select 1");
+}
+
+TEST(TrainingCheckpoint, CorruptOrPartialCheckpointsAreNamed) {
+  fs::path dir = fresh_dir("checkpoints");
+  for (int64_t step : {1, 2, 3}) {
+    auto staging = begin_checkpoint(dir, step);
+    std::ofstream(staging / "weights.bin") << "weights of step " << step;
+    commit_checkpoint(dir, staging, step);
+  }
+  EXPECT_NO_THROW(verify_checkpoint(dir / "checkpoint-3"));
+  prune_checkpoints(dir, 2);
+  EXPECT_FALSE(fs::exists(dir / "checkpoint-1"));
+  EXPECT_EQ(*latest_checkpoint(dir), dir / "checkpoint-3");
+  // A flipped byte.
+  {
+    std::fstream file(dir / "checkpoint-3" / "weights.bin", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(0);
+    file.put('W');
+  }
+  try {
+    verify_checkpoint(dir / "checkpoint-3");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorrupt);
+    EXPECT_NE(std::string(e.what()).find("weights.bin"), std::string::npos) << e.what();
+  }
+  // A save that died before its manifest is never a checkpoint; a folder without one is refused.
+  begin_checkpoint(dir, 4);
+  EXPECT_EQ(*latest_checkpoint(dir), dir / "checkpoint-3");
+  fs::remove(dir / "checkpoint-2" / "manifest.json");
+  EXPECT_THROW(verify_checkpoint(dir / "checkpoint-2"), Error);
+}
+
+// A tiny run from scratch: interrupted at step 3 and resumed, it reproduces the uninterrupted
+// loss curve.
+class SftRun : public ::testing::Test {
+ protected:
+  SftConfig config(const fs::path& dir) {
+    fs::path data = dir / "train.jsonl";
+    std::ofstream out(data);
+    const char* questions[] = {"How many singers?", "List names.", "Count the cars.", "Oldest person?",
+                               "Average age?", "Names of cities?"};
+    const char* answers[] = {" count(*) FROM singer", " name FROM singer", " count(*) FROM cars",
+                             " name FROM people ORDER BY age DESC LIMIT 1", " avg(age) FROM people", " name FROM city"};
+    for (int i = 0; i < 6; ++i) {
+      nlohmann::json record = {{"prompt", {{{"role", "user"}, {"content", questions[i]}}}},
+                               {"completion", {{{"role", "assistant"}, {"content", answers[i]}}}}};
+      out << record.dump() << "\n";
+    }
+    out.close();
+    SftConfig c;
+    c.model = "scratch";
+    c.architecture = {{"hidden_size", 16}, {"intermediate_size", 32}, {"num_hidden_layers", 1},
+                      {"num_attention_heads", 2}, {"num_key_value_heads", 1}, {"max_position_embeddings", 128}};
+    c.tokenizer = fs::path(T2SQL_TEST_FIXTURES) / "models" / "text_to_sql_tiny";
+    c.chat_template = "plain";
+    c.train_file = data.string();
+    c.max_seq_length = 128;
+    c.per_device_train_batch_size = 1;
+    c.gradient_accumulation_steps = 1;
+    c.learning_rate = 1e-2;
+    c.max_steps = 6;
+    c.logging_steps = 1;
+    c.save_steps = 2;
+    c.save_total_limit = 2;
+    c.progress = false;
+    c.output_dir = (dir / "run").string();
+    c.threads = 1;
+    return c;
+  }
+};
+
+TEST_F(SftRun, InterruptedAndResumedRunReproducesTheLossCurve) {
+  fs::path dir = fresh_dir("resume");
+  SftConfig full = config(dir);
+  full.output_dir = (dir / "full").string();
+  auto reference = run_sft(full);
+  ASSERT_TRUE(reference.finished);
+  ASSERT_EQ(reference.step_losses.size(), 6u);
+  EXPECT_LT(reference.step_losses.back(), reference.step_losses.front());
+  EXPECT_TRUE(fs::exists(fs::path(full.output_dir) / "final" / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(fs::path(full.output_dir) / "loss.svg"));
+  EXPECT_TRUE(fs::exists(fs::path(full.output_dir) / "metrics.jsonl"));
+
+  SftConfig interrupted = config(dir);
+  SftHooks hooks;
+  hooks.after_step = [](int64_t step, double) { return step < 3; };
+  auto first = run_sft(interrupted, hooks);
+  EXPECT_FALSE(first.finished);
+  EXPECT_EQ(first.steps_done, 3);
+  interrupted.resume_from_checkpoint = "latest";
+  auto second = run_sft(interrupted);
+  ASSERT_TRUE(second.finished);
+  std::vector<double> curve = first.step_losses;
+  curve.insert(curve.end(), second.step_losses.begin(), second.step_losses.end());
+  ASSERT_EQ(curve.size(), reference.step_losses.size());
+  for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference.step_losses[i], 1e-5) << "step " << i + 1;
+  // metrics.jsonl of the resumed run holds each step once.
+  int lines = 0;
+  for (const auto& line : split_lines(read_file(fs::path(interrupted.output_dir) / "metrics.jsonl"))) lines += !line.empty();
+  EXPECT_EQ(lines, 6);
+}
+
+TEST_F(SftRun, CorruptLatestCheckpointIsRefusedByName) {
+  fs::path dir = fresh_dir("corrupt");
+  SftConfig c = config(dir);
+  c.max_steps = 2;
+  run_sft(c);
+  fs::path weights = fs::path(c.output_dir) / "checkpoint-2" / "trainable.safetensors";
+  fs::resize_file(weights, fs::file_size(weights) - 4);
+  c.resume_from_checkpoint = "latest";
+  try {
+    run_sft(c);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorrupt);
+    EXPECT_NE(std::string(e.what()).find("trainable.safetensors"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
