@@ -222,6 +222,12 @@ class BeamHypotheses {
     return *std::max_element(beams_.begin(), beams_.end(),
                              [](const Hypothesis& a, const Hypothesis& b) { return a.score < b.score; });
   }
+  // The hypotheses, best first (stable: the first of equal scores, as best() picks).
+  std::vector<Hypothesis> sorted() const {
+    std::vector<Hypothesis> result = beams_;
+    std::stable_sort(result.begin(), result.end(), [](const Hypothesis& a, const Hypothesis& b) { return a.score > b.score; });
+    return result;
+  }
 
  private:
   int64_t num_beams_;
@@ -301,7 +307,11 @@ GenerationResult beam_search(nn::LlamaModel& model, const std::vector<int64_t>& 
     }
   }
   const Hypothesis& best = hypotheses.best();
-  GenerationResult result{best.tokens, best.reason, best.score};
+  GenerationResult result{best.tokens, best.reason, best.score, {}, {}};
+  for (const Hypothesis& hypothesis : hypotheses.sorted()) {
+    result.hypotheses.push_back(hypothesis.tokens);
+    result.hypothesis_scores.push_back(hypothesis.score);
+  }
   if (hooks.on_token) {
     for (std::size_t i = 0; i < result.tokens.size(); ++i) {
       if (!hooks.on_token(sequence, result.tokens[i])) {

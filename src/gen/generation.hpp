@@ -52,6 +52,10 @@ struct GenerationResult {
   std::vector<int64_t> tokens;  // new tokens only
   FinishReason finish_reason = FinishReason::kLength;
   double score = 0.0;           // beam search: the hypothesis score; else the sum of log-probs
+  // Beam search only: every finished hypothesis, best score first (the first is `tokens`), for
+  // re-ranking such as execution-guided selection.
+  std::vector<std::vector<int64_t>> hypotheses;
+  std::vector<double> hypothesis_scores;
 };
 
 // Generates a continuation for every prompt (one batch, left-padded; beam search runs prompt by

@@ -1,0 +1,92 @@
+#include "gen/constrained_decoding.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "common/error.hpp"
+
+namespace t2sql::gen {
+
+ConstrainedSqlDecoder::ConstrainedSqlDecoder(const text::Tokenizer& tokenizer, const SchemaNames& schema, std::string sql_prefix,
+                                             std::vector<size_t> prompt_lengths, std::vector<int64_t> stop_token_ids,
+                                             ConstrainedDecodingOptions options)
+    : tokenizer_(tokenizer),
+      checker_(schema),
+      sql_prefix_(std::move(sql_prefix)),
+      prompt_lengths_(std::move(prompt_lengths)),
+      stop_token_ids_(std::move(stop_token_ids)),
+      options_(options) {
+  if (options_.top_k < 1) fail(ErrorCode::kInvalidArgument, "constrained decoding top-k must be >= 1, got {}", options_.top_k);
+  if (options_.max_rounds < 1) fail(ErrorCode::kInvalidArgument, "constrained decoding rounds must be >= 1");
+}
+
+LogitsProcessor ConstrainedSqlDecoder::processor() {
+  return [this](std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size) {
+    process(sequence, ids, logits, vocab_size);
+  };
+}
+
+bool ConstrainedSqlDecoder::is_stop(int64_t token) const {
+  return std::find(stop_token_ids_.begin(), stop_token_ids_.end(), token) != stop_token_ids_.end();
+}
+
+void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size) {
+  auto start = std::chrono::steady_clock::now();
+  ++stats_.steps;
+  size_t prompt_length = sequence < prompt_lengths_.size() ? prompt_lengths_[sequence] : 0;
+  std::vector<text::TokenId> generated;
+  for (size_t i = std::min(prompt_length, ids.size()); i < ids.size(); ++i) generated.push_back(static_cast<text::TokenId>(ids[i]));
+  std::string text = sql_prefix_ + tokenizer_.decode_bytes(generated, true);
+  // Whether stopping here is allowed: the query is complete once its last token is finished.
+  PrefixVerdict now = checker_.check(text + " ");
+  ++stats_.checks;
+
+  // Candidates by decreasing logit, found lazily: only the first rounds * top_k are ever ranked.
+  int64_t limit = std::min<int64_t>(vocab_size, options_.top_k * options_.max_rounds);
+  std::vector<int64_t> order(vocab_size);
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + limit, order.end(),
+                    [&](int64_t a, int64_t b) { return logits[a] > logits[b]; });
+  std::vector<int64_t> allowed;
+  for (int64_t round = 0; round < options_.max_rounds && allowed.empty(); ++round) {
+    int64_t begin = round * options_.top_k;
+    int64_t end = std::min(limit, begin + options_.top_k);
+    for (int64_t rank = begin; rank < end; ++rank) {
+      int64_t token = order[rank];
+      if (!std::isfinite(logits[token])) continue;
+      if (is_stop(token)) {
+        if (now.complete) allowed.push_back(token);
+        continue;
+      }
+      if (tokenizer_.is_special(static_cast<text::TokenId>(token))) continue;
+      generated.push_back(static_cast<text::TokenId>(token));
+      std::string candidate = sql_prefix_ + tokenizer_.decode_bytes(generated, true);
+      generated.pop_back();
+      ++stats_.checks;
+      if (checker_.check(candidate).viable) {
+        allowed.push_back(token);
+      } else {
+        ++stats_.rejected;
+      }
+    }
+  }
+  if (allowed.empty()) {
+    ++stats_.forced_stops;
+    for (int64_t token : stop_token_ids_) {
+      if (token >= 0 && token < vocab_size) allowed.push_back(token);
+    }
+    if (allowed.empty()) allowed.push_back(order[0]);
+  }
+  std::vector<float> kept(allowed.size());
+  for (size_t i = 0; i < allowed.size(); ++i) kept[i] = logits[allowed[i]];
+  std::fill(logits, logits + vocab_size, -std::numeric_limits<float>::infinity());
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    // A stop token forced by the fallback may have had -inf itself; give it a usable score.
+    logits[allowed[i]] = std::isfinite(kept[i]) ? kept[i] : 0.0f;
+  }
+  stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace t2sql::gen

@@ -1,0 +1,63 @@
+// Constrained decoding for SQL, PICARD-style: at each step, only the top-k tokens by logit are
+// checked, and a token survives when the detokenized text (the SQL prefix the prompt ends with,
+// e.g. "SELECT", plus everything generated, plus this token) can still become a valid query of
+// the Spider grammar over this schema (SqlPrefixChecker). Every other token is masked out. A
+// stop token is allowed only when the text is already a complete query. When none of the top-k
+// survive, the next k are tried (up to `max_rounds` batches); when still none does, only the stop
+// tokens stay allowed, so a model that writes garbage ends instead of wandering.
+// Model-part header (uses the LogitsProcessor hook of generation.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gen/generation.hpp"
+#include "sql/sql_prefix_checker.hpp"
+#include "text/tokenizer.hpp"
+
+namespace t2sql::gen {
+
+struct ConstrainedDecodingOptions {
+  int64_t top_k = 8;      // candidates checked per step (per round)
+  int64_t max_rounds = 4; // batches of top_k tried before falling back to stop tokens
+};
+
+struct ConstrainedDecodingStats {
+  int64_t steps = 0;
+  int64_t checks = 0;           // prefix checks run
+  int64_t rejected = 0;         // candidates masked out after a check
+  int64_t forced_stops = 0;     // steps where no candidate survived
+  double seconds = 0.0;         // time spent inside the processor
+};
+
+class ConstrainedSqlDecoder {
+ public:
+  // `prompt_lengths[i]`: tokens of prompt i (what precedes the generated part of `ids`).
+  // `sql_prefix`: text the prompt already ends with that belongs to the query ("SELECT").
+  ConstrainedSqlDecoder(const text::Tokenizer& tokenizer, const SchemaNames& schema, std::string sql_prefix,
+                        std::vector<size_t> prompt_lengths, std::vector<int64_t> stop_token_ids,
+                        ConstrainedDecodingOptions options = {});
+
+  // The hook to pass in GenerationHooks::logits_processor. Valid while this object lives.
+  LogitsProcessor processor();
+
+  const ConstrainedDecodingStats& stats() const { return stats_; }
+  const SqlPrefixChecker& checker() const { return checker_; }
+
+ private:
+  void process(std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size);
+  bool is_stop(int64_t token) const;
+
+  const text::Tokenizer& tokenizer_;
+  SqlPrefixChecker checker_;
+  std::string sql_prefix_;
+  std::vector<size_t> prompt_lengths_;
+  std::vector<int64_t> stop_token_ids_;
+  ConstrainedDecodingOptions options_;
+  ConstrainedDecodingStats stats_;
+};
+
+}  // namespace t2sql::gen

@@ -1,0 +1,99 @@
+#include "gen/text_generation.hpp"
+
+#include <charconv>
+
+#include "common/error.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/threads.hpp"
+#include "text/streaming_decoder.hpp"
+#include "text/tokenizer.hpp"
+
+namespace t2sql::gen {
+
+std::vector<int64_t> parse_token_ids(const std::string& text) {
+  std::vector<int64_t> ids;
+  std::size_t position = 0;
+  while (position < text.size()) {
+    if (text[position] == ' ' || text[position] == ',' || text[position] == '\t' || text[position] == '\n') {
+      ++position;
+      continue;
+    }
+    std::size_t end = text.find_first_of(" ,\t\n", position);
+    if (end == std::string::npos) end = text.size();
+    std::string_view item(text.data() + position, end - position);
+    int64_t value = 0;
+    auto [ptr, error] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (error != std::errc() || ptr != item.data() + item.size() || value < 0) {
+      fail(ErrorCode::kInvalidArgument, "--ids: '{}' is not a token id", item);
+    }
+    ids.push_back(value);
+    position = end;
+  }
+  if (ids.empty()) fail(ErrorCode::kInvalidArgument, "--ids: no token ids given");
+  return ids;
+}
+
+namespace {
+
+bool has_tokenizer(const std::filesystem::path& directory) {
+  return std::filesystem::exists(directory / "tokenizer.json") || std::filesystem::exists(directory / "tokenizer.model");
+}
+
+}  // namespace
+
+GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out) {
+  if (request.prompt.has_value() == request.ids.has_value()) {
+    fail(ErrorCode::kInvalidArgument, "give exactly one of --prompt and --ids");
+  }
+  nn::configure_threads(request.threads);
+  std::unique_ptr<text::Tokenizer> tokenizer;
+  if (request.prompt || (!request.print_ids && has_tokenizer(request.model_directory)) ||
+      !request.config.stop_strings.empty()) {
+    if (!has_tokenizer(request.model_directory)) {
+      fail(ErrorCode::kNotFound, "{}: no tokenizer.json or tokenizer.model (use --ids)", request.model_directory.string());
+    }
+    tokenizer = text::load_tokenizer(request.model_directory);
+  }
+  auto model = nn::load_llama_model(request.model_directory);
+  std::vector<int64_t> prompt;
+  if (request.prompt) {
+    for (text::TokenId id : tokenizer->encode(*request.prompt, /*add_special=*/true)) prompt.push_back(id);
+  } else {
+    prompt = *request.ids;
+  }
+  GenerationConfig config = request.config;
+  if (config.stop_token_ids.empty()) {
+    config.stop_token_ids = model->config().eos_token_ids;
+    if (tokenizer && tokenizer->settings().eos_id &&
+        std::find(config.stop_token_ids.begin(), config.stop_token_ids.end(), *tokenizer->settings().eos_id) ==
+            config.stop_token_ids.end()) {
+      config.stop_token_ids.push_back(*tokenizer->settings().eos_id);
+    }
+  }
+  GenerationHooks hooks;
+  if (tokenizer) {
+    hooks.detokenize = [&](const std::vector<int64_t>& ids) {
+      std::vector<text::TokenId> narrow(ids.begin(), ids.end());
+      return tokenizer->decode(narrow, /*skip_special=*/false);
+    };
+  }
+  std::unique_ptr<text::StreamingDecoder> stream;
+  if (!request.print_ids && tokenizer) {
+    stream = std::make_unique<text::StreamingDecoder>(*tokenizer, /*skip_special=*/true);
+    hooks.on_token = [&](std::size_t, int64_t token) {
+      out << stream->push(static_cast<text::TokenId>(token)) << std::flush;
+      return true;
+    };
+  }
+  auto results = generate(model, {prompt}, config, hooks);
+  const GenerationResult& result = results.front();
+  if (stream) {
+    out << stream->finish() << "\n";
+  } else {
+    for (std::size_t i = 0; i < result.tokens.size(); ++i) out << (i ? " " : "") << result.tokens[i];
+    out << "\n";
+  }
+  return result;
+}
+
+}  // namespace t2sql::gen

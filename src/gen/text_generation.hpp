@@ -1,0 +1,33 @@
+// What `t2sql generate` does, as a library call: load a checkpoint (and its tokenizer when the
+// prompt is text), generate, and write the continuation as text (streamed) or as token ids.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gen/generation.hpp"
+
+namespace t2sql::gen {
+
+struct TextGenerationRequest {
+  std::filesystem::path model_directory;
+  std::optional<std::string> prompt;        // text: needs a tokenizer in the model directory
+  std::optional<std::vector<int64_t>> ids;  // or token ids
+  GenerationConfig config;                  // stop_token_ids default to the model's eos ids
+  bool print_ids = false;                   // print the new ids, space-separated, on one line
+  int threads = 0;                          // 0: every core
+};
+
+// Runs the request and writes to `out`: the new ids (print_ids, or no tokenizer available) or the
+// decoded continuation streamed token by token. Errors: neither or both of prompt / ids, a text
+// prompt without a tokenizer, and everything load_llama_model / generate report.
+GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out);
+
+// Parses "1 2 3" (spaces or commas) into ids; Error(kInvalidArgument) naming the bad item.
+std::vector<int64_t> parse_token_ids(const std::string& text);
+
+}  // namespace t2sql::gen
