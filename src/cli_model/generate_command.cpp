@@ -16,6 +16,7 @@ struct GenerateFlags {
   std::vector<std::string> stop;
   bool print_ids = false;
   int threads = 0;
+  bool timings = false;
 };
 
 const CommandRegistrar registrar(20, [](CLI::App& app) {
@@ -36,6 +37,7 @@ const CommandRegistrar registrar(20, [](CLI::App& app) {
   command->add_option("--stop", flags->stop, "stop string (repeatable; needs the tokenizer)");
   command->add_flag("--print-ids", flags->print_ids, "print the new token ids on one line");
   command->add_option("--threads", flags->threads, "LibTorch threads (0 = all cores)")->default_val(0);
+  command->add_flag("--timings", flags->timings, "report prefill/decode tokens/s and peak RSS on stderr");
   command->callback([flags] {
     if (flags->prompt.empty() && flags->ids.empty()) fail(ErrorCode::kInvalidArgument, "give --prompt or --ids");
     gen::TextGenerationRequest request;
@@ -46,7 +48,8 @@ const CommandRegistrar registrar(20, [](CLI::App& app) {
     request.config.stop_strings = flags->stop;
     request.print_ids = flags->print_ids;
     request.threads = flags->threads;
-    gen::run_text_generation(request, std::cout);
+    request.timings = flags->timings;
+    gen::run_text_generation(request, std::cout, &std::cerr);
   });
 });
 

@@ -1,5 +1,8 @@
 #include "gen/text_generation.hpp"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <charconv>
 
 #include "common/error.hpp"
@@ -41,7 +44,8 @@ bool has_tokenizer(const std::filesystem::path& directory) {
 
 }  // namespace
 
-GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out) {
+GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out,
+                                     std::ostream* timings_out) {
   if (request.prompt.has_value() == request.ids.has_value()) {
     fail(ErrorCode::kInvalidArgument, "give exactly one of --prompt and --ids");
   }
@@ -85,6 +89,19 @@ GenerationResult run_text_generation(const TextGenerationRequest& request, std::
       return true;
     };
   }
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point first_token;
+  Clock::time_point last_token;
+  int64_t generated = 0;
+  if (request.timings) {
+    auto inner = hooks.on_token;
+    hooks.on_token = [&, inner](std::size_t sequence, int64_t token) {
+      last_token = Clock::now();
+      if (generated++ == 0) first_token = last_token;
+      return inner ? inner(sequence, token) : true;
+    };
+  }
+  auto start = Clock::now();
   auto results = generate(model, {prompt}, config, hooks);
   const GenerationResult& result = results.front();
   if (stream) {
@@ -92,6 +109,19 @@ GenerationResult run_text_generation(const TextGenerationRequest& request, std::
   } else {
     for (std::size_t i = 0; i < result.tokens.size(); ++i) out << (i ? " " : "") << result.tokens[i];
     out << "\n";
+  }
+  if (request.timings && timings_out != nullptr && generated > 0) {
+    double prefill_seconds = std::chrono::duration<double>(first_token - start).count();
+    double decode_seconds = std::chrono::duration<double>(last_token - first_token).count();
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    *timings_out << fmt::format(
+        "timings: prompt {} tokens, prefill {:.1f} tokens/s, decode {} tokens {:.2f} tokens/s "
+        "({:.2f} ms/token), peak RSS {:.1f} MB\n",
+        prompt.size(), static_cast<double>(prompt.size()) / prefill_seconds, generated - 1,
+        decode_seconds > 0 ? static_cast<double>(generated - 1) / decode_seconds : 0.0,
+        generated > 1 ? 1000.0 * decode_seconds / static_cast<double>(generated - 1) : 0.0,
+        static_cast<double>(usage.ru_maxrss) / 1024.0);
   }
   return result;
 }

@@ -20,12 +20,17 @@ struct TextGenerationRequest {
   GenerationConfig config;                  // stop_token_ids default to the model's eos ids
   bool print_ids = false;                   // print the new ids, space-separated, on one line
   int threads = 0;                          // 0: every core
+  bool timings = false;  // report prefill / decode rates and peak memory on `timings_out`
 };
 
 // Runs the request and writes to `out`: the new ids (print_ids, or no tokenizer available) or the
 // decoded continuation streamed token by token. Errors: neither or both of prompt / ids, a text
 // prompt without a tokenizer, and everything load_llama_model / generate report.
-GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out);
+// With request.timings, one line goes to `timings_out`: prompt tokens, prefill tokens/s (prompt
+// tokens over the time to the first new token), decode tokens/s (the tokens after the first), and the
+// process's peak RSS.
+GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out,
+                                     std::ostream* timings_out = nullptr);
 
 // Parses "1 2 3" (spaces or commas) into ids; Error(kInvalidArgument) naming the bad item.
 std::vector<int64_t> parse_token_ids(const std::string& text);
