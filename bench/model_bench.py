@@ -1,0 +1,160 @@
+"""Prefill / decode speed and peak RSS of `t2sql generate` vs the python3-torch eager reference
+(tools/reference_model) with a KV cache, on the same random weights.
+
+Usage: /usr/bin/python3 bench/model_bench.py BUILD_DIR [--sizes 10m,100m] [--threads 1]
+         [--prompts 16,64,256] [--new-tokens 32]
+Writes random checkpoints to a temporary folder, then for every size and prompt length runs
+  t2sql-model generate --timings (one process per run) and
+  this script's reference (one fresh process per run: peak RSS is per process).
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "reference_model"))
+import reference_model as ref  # noqa: E402
+
+SIZES = {
+    # ~10M parameters
+    "10m": dict(vocab_size=8000, hidden_size=256, intermediate_size=688, num_hidden_layers=6,
+                num_attention_heads=8, num_key_value_heads=4, tie_word_embeddings=False),
+    # ~100M parameters (tied)
+    "100m": dict(vocab_size=32000, hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
+                 num_attention_heads=12, num_key_value_heads=4, tie_word_embeddings=True),
+}
+
+
+def make_checkpoint(directory, size):
+    cfg = dict(architectures=["LlamaForCausalLM"], model_type="llama", rms_norm_eps=1e-5,
+               max_position_embeddings=2048, rope_theta=10000.0, torch_dtype="float32", **SIZES[size])
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    config = ref.Config(cfg)
+    g = torch.Generator().manual_seed(0)
+    w = {}
+    E, I, H, KV, D = config.hidden_size, config.intermediate_size, config.num_attention_heads, config.num_key_value_heads, config.head_dim
+    w["model.embed_tokens.weight"] = torch.randn(config.vocab_size, E, generator=g) * 0.02
+    for i in range(config.num_hidden_layers):
+        p = f"model.layers.{i}."
+        for name, shape in (("self_attn.q_proj", (H * D, E)), ("self_attn.k_proj", (KV * D, E)),
+                            ("self_attn.v_proj", (KV * D, E)), ("self_attn.o_proj", (E, H * D)),
+                            ("mlp.gate_proj", (I, E)), ("mlp.up_proj", (I, E)), ("mlp.down_proj", (E, I))):
+            w[p + name + ".weight"] = torch.randn(*shape, generator=g) * 0.02
+        w[p + "input_layernorm.weight"] = torch.ones(E)
+        w[p + "post_attention_layernorm.weight"] = torch.ones(E)
+    w["model.norm.weight"] = torch.ones(E)
+    if not config.tie_word_embeddings:
+        w["lm_head.weight"] = torch.randn(config.vocab_size, E, generator=g) * 0.02
+    ref.save_safetensors(os.path.join(directory, "model.safetensors"), w)
+    return sum(v.numel() for v in w.values())
+
+
+def reference_run(directory, prompt_length, new_tokens, threads):
+    """Greedy generation with a per-layer KV cache (torch.cat), eager fp32, no autograd."""
+    torch.set_num_threads(threads)
+    with open(os.path.join(directory, "config.json")) as f:
+        cfg = ref.Config(json.load(f))
+    w = ref.load_safetensors(os.path.join(directory, "model.safetensors"))
+    ids = torch.arange(prompt_length).remainder(cfg.vocab_size - 3).add(3).unsqueeze(0)
+    inv_freq = ref.rope_inv_freq(cfg)
+    H, KV, D = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
+    cache = [None] * cfg.num_hidden_layers
+
+    def step(tokens, past):
+        T = tokens.shape[1]
+        h = torch.nn.functional.embedding(tokens, w["model.embed_tokens.weight"])
+        pos = torch.arange(past, past + T)[None, :].float()
+        freqs = (inv_freq[None, :, None] @ pos[:, None, :]).transpose(1, 2)
+        emb = torch.cat((freqs, freqs), -1)
+        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        mask = None
+        if T > 1:
+            mask = torch.full((T, past + T), torch.finfo(torch.float32).min).triu(past + 1)
+        for i in range(cfg.num_hidden_layers):
+            p = f"model.layers.{i}."
+            x = ref.rms_norm(h, w[p + "input_layernorm.weight"], cfg.rms_norm_eps)
+            q = ref.linear(w, p + "self_attn.q_proj", x).view(1, T, H, D).transpose(1, 2)
+            k = ref.linear(w, p + "self_attn.k_proj", x).view(1, T, KV, D).transpose(1, 2)
+            v = ref.linear(w, p + "self_attn.v_proj", x).view(1, T, KV, D).transpose(1, 2)
+            q = q * cos + ref.rotate_half(q) * sin
+            k = k * cos + ref.rotate_half(k) * sin
+            if cache[i] is not None:
+                k = torch.cat([cache[i][0], k], 2)
+                v = torch.cat([cache[i][1], v], 2)
+            cache[i] = (k, v)
+            kr, vr = ref.repeat_kv(k, H // KV), ref.repeat_kv(v, H // KV)
+            a = torch.matmul(q, kr.transpose(2, 3)) * D ** -0.5
+            if mask is not None:
+                a = a + mask
+            a = torch.softmax(a, -1, dtype=torch.float32)
+            o = torch.matmul(a, vr).transpose(1, 2).reshape(1, T, H * D)
+            h = h + ref.linear(w, p + "self_attn.o_proj", o)
+            x = ref.rms_norm(h, w[p + "post_attention_layernorm.weight"], cfg.rms_norm_eps)
+            h = h + ref.linear(w, p + "mlp.down_proj", torch.nn.functional.silu(ref.linear(w, p + "mlp.gate_proj", x)) * ref.linear(w, p + "mlp.up_proj", x))
+        h = ref.rms_norm(h[:, -1:], w["model.norm.weight"], cfg.rms_norm_eps)
+        head = w["model.embed_tokens.weight"] if cfg.tie_word_embeddings else w["lm_head.weight"]
+        return torch.nn.functional.linear(h, head)
+
+    with torch.no_grad():
+        start = time.perf_counter()
+        token = step(ids, 0)[0, -1].argmax().view(1, 1)
+        first = time.perf_counter()
+        for n in range(new_tokens - 1):
+            token = step(token, prompt_length + n)[0, -1].argmax().view(1, 1)
+        last = time.perf_counter()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"prefill": prompt_length / (first - start), "decode": (new_tokens - 1) / (last - first),
+                      "ms_per_token": 1000 * (last - first) / (new_tokens - 1), "rss_mb": rss}))
+
+
+def engine_run(binary, directory, prompt_length, new_tokens, threads, vocab):
+    ids = " ".join(str(3 + i % (vocab - 3)) for i in range(prompt_length))
+    out = subprocess.run([binary, "generate", "--model", directory, "--ids", ids, "--max-new-tokens", str(new_tokens),
+                          "--print-ids", "--timings", "--threads", str(threads)], capture_output=True, text=True, check=True)
+    line = [l for l in out.stderr.splitlines() if l.startswith("timings:")][0]
+    words = line.replace(",", "").split()
+    # timings: prompt P tokens prefill X tokens/s decode N tokens Y tokens/s (Z ms/token) peak RSS R MB
+    return {"prefill": float(words[5]), "decode": float(words[10]), "ms_per_token": float(words[12].strip("(")),
+            "rss_mb": float(words[16])}
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--reference":
+        _, _, directory, prompt_length, new_tokens, threads = sys.argv
+        reference_run(directory, int(prompt_length), int(new_tokens), int(threads))
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("build_dir")
+    parser.add_argument("--sizes", default="10m,100m")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--prompts", default="16,64,256")
+    parser.add_argument("--new-tokens", type=int, default=32)
+    args = parser.parse_args()
+    binary = os.path.join(args.build_dir, "t2sql-model")
+    with tempfile.TemporaryDirectory() as tmp:
+        print("| size | params | prompt | engine prefill tok/s | ref prefill tok/s | engine decode tok/s | ref decode tok/s | decode ratio | engine ms/token | ref ms/token | engine RSS MB | ref RSS MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for size in args.sizes.split(","):
+            directory = os.path.join(tmp, size)
+            params = make_checkpoint(directory, size)
+            for prompt_length in map(int, args.prompts.split(",")):
+                engine = engine_run(binary, directory, prompt_length, args.new_tokens, args.threads, SIZES[size]["vocab_size"])
+                out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
+                                      str(args.new_tokens), str(args.threads)], capture_output=True, text=True, check=True)
+                reference = json.loads(out.stdout)
+                print(f"| {size} | {params / 1e6:.1f}M | {prompt_length} | {engine['prefill']:.0f} | {reference['prefill']:.0f} | "
+                      f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "
+                      f"{engine['ms_per_token']:.2f} | {reference['ms_per_token']:.2f} | {engine['rss_mb']:.0f} | {reference['rss_mb']:.0f} |",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
