@@ -528,6 +528,19 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
     epoch_steps = steps_for(sequences.size(), config);
   }
 
+  // The trained model (full) or adapter (LoRA) in output_dir/final, loadable by the rest of t2sql.
+  auto export_final = [&] {
+    fs::path final_dir = output_dir / "final";
+    fs::create_directories(final_dir);
+    if (use_lora) {
+      nn::save_lora_adapter(model, lora_config, final_dir, config.model, config.bf16);
+    } else {
+      nn::save_llama_model(model, final_dir, config.bf16 ? nn::TensorDtype::kBF16 : nn::TensorDtype::kF32);
+      copy_tokenizer_files(tokenizer_path, final_dir);
+    }
+    result.final_model = final_dir;
+  };
+
   InterruptGuard interrupt_guard;
   auto started = std::chrono::steady_clock::now();
   ProgressBar bar("train", total_steps, config.progress);
@@ -598,6 +611,8 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
     if (!stop.empty() && !last) {
       result.last_checkpoint = save_checkpoint(model, *optimizer, config, state, total_steps);
       draw_curves(output_dir);
+      // A time budget ends a run on purpose: leave a usable model too (resuming continues).
+      if (stop == "time budget reached") export_final();
       result.steps_done = state.global_step;
       result.stop_reason = stop;
       bar.finish();
@@ -608,19 +623,9 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
   }
   bar.finish();
   draw_curves(output_dir);
-
-  // The trained model (full) or adapter (LoRA), loadable by the rest of t2sql.
-  fs::path final_dir = output_dir / "final";
-  fs::create_directories(final_dir);
-  if (use_lora) {
-    nn::save_lora_adapter(model, lora_config, final_dir, config.model, config.bf16);
-  } else {
-    nn::save_llama_model(model, final_dir, config.bf16 ? nn::TensorDtype::kBF16 : nn::TensorDtype::kF32);
-    copy_tokenizer_files(tokenizer_path, final_dir);
-  }
+  export_final();
   result.steps_done = state.global_step;
   result.finished = true;
-  result.final_model = final_dir;
   return result;
 }
 

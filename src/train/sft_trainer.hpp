@@ -60,7 +60,7 @@ struct SftResult {
   bool finished = false;          // false when stopped early (SIGINT, time budget, stop hook)
   std::string stop_reason;        // "" when finished
   std::filesystem::path last_checkpoint;
-  std::filesystem::path final_model;  // output_dir/final when finished
+  std::filesystem::path final_model;  // output_dir/final when finished or stopped by the time budget
   std::vector<double> step_losses;    // loss of every step run in this call, in order
 };
 
