@@ -113,6 +113,13 @@ class Parser {
     return std::any_of(kGrammarWords.begin(), kGrammarWords.end(), [&](std::string_view k) { return iequals(k, word); });
   }
 
+  // A name FROM may still define as an alias: a short ASCII identifier (T1, s, sc). Without this
+  // bound any unknown word before FROM would stay viable forever.
+  static bool could_be_alias(std::string_view word) {
+    if (word.empty() || word.size() > 16 || std::isdigit(static_cast<unsigned char>(word[0]))) return false;
+    return std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  }
+
   // ---- names ----
   void collect_aliases() {
     for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
@@ -387,7 +394,7 @@ class Parser {
       // An unfinished word: a keyword, function, column, table/alias qualifier, or (before the
       // FROM clause) an alias not written yet.
       std::string prefix = lower(token.text);
-      if (!scopes_.empty() && !scopes_.back().from_done) return advance();
+      if (!scopes_.empty() && !scopes_.back().from_done && could_be_alias(token.text)) return advance();
       if (checker_.is_prefix_of_name(prefix)) return advance();
       for (std::string_view word : {"not", "null", "exists", "case", "cast", "true", "false"}) {
         if (starts_with_ci(word, prefix)) return advance();
@@ -453,7 +460,7 @@ class Parser {
     bool qualified = position_ + 1 < tokens_.size() && punct_matches(tokens_[position_ + 1], ".");
     if (!qualified) {
       if (position_ + 1 == tokens_.size() && !scopes_.empty() && !scopes_.back().from_done &&
-          !checker_.is_column(name) && !aliases_.count(name)) {
+          !checker_.is_column(name) && !aliases_.count(name) && could_be_alias(token.text)) {
         advance();  // the last word: a qualifier whose '.' has not come yet
         return;
       }
@@ -463,7 +470,9 @@ class Parser {
     }
     // The qualifier must name a table or alias, now or (before this query's FROM) later.
     if (!checker_.is_table(name) && !aliases_.count(name)) {
-      if (scopes_.empty() || scopes_.back().from_done) reject("unknown table or alias '" + token.name() + "'");
+      if (scopes_.empty() || scopes_.back().from_done || !could_be_alias(token.text)) {
+        reject("unknown table or alias '" + token.name() + "'");
+      }
       scopes_.back().pending_qualifiers.push_back(name);
     }
     advance();

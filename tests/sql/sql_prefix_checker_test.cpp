@@ -89,6 +89,11 @@ TEST(SqlPrefixChecker, UnfinishedTokens) {
   EXPECT_FALSE(checker.check("SELECT T1.name FROM singer ").complete);
   EXPECT_TRUE(checker.check("SELECT T1.name FROM singer AS T1 ").complete);
   EXPECT_FALSE(checker.check("SELECT name FROM singer /* unfinished").viable);
+  // Before FROM, only a short ASCII identifier may be a future alias.
+  EXPECT_TRUE(checker.check("SELECT T1").viable);
+  EXPECT_FALSE(checker.check("SELECT asiatVietเรียก").viable);
+  EXPECT_FALSE(checker.check("SELECT averyveryverylongunknownword").viable);
+  EXPECT_FALSE(checker.check("SELECT averyveryverylongunknownword.name").viable);
 }
 
 }  // namespace
