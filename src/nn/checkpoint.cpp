@@ -67,6 +67,7 @@ void copy_into(torch::Tensor& target, const std::string& name, const Safetensors
          c10::toString(target.scalar_type()));
   }
   target.copy_(source);
+  checkpoint.release(name);
 }
 
 }  // namespace

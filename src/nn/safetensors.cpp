@@ -234,6 +234,19 @@ std::optional<TensorView> SafetensorsFile::find(std::string_view name) const {
   return TensorView{&entry, mapping_ + header_.data_offset + entry.begin, entry.end - entry.begin};
 }
 
+void SafetensorsFile::release(const TensorView& view) const {
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto begin = (reinterpret_cast<uintptr_t>(view.data) + page - 1) / page * page;
+  auto end = (reinterpret_cast<uintptr_t>(view.data) + view.size_bytes) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void SafetensorsCheckpoint::release(std::string_view name) const {
+  auto it = owner_.find(name);
+  if (it == owner_.end()) return;
+  if (auto view = files_[it->second]->find(name)) files_[it->second]->release(*view);
+}
+
 SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::filesystem::path& directory,
                                                   const std::string& stem) {
   SafetensorsCheckpoint checkpoint;

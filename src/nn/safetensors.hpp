@@ -70,6 +70,10 @@ class SafetensorsFile {
   const std::filesystem::path& path() const { return path_; }
   // nullopt when the file has no tensor of that name.
   std::optional<TensorView> find(std::string_view name) const;
+  // Tells the kernel the pages of `view` are no longer needed (after copying them out), so a load
+  // does not hold the mapped file and the parameters in memory at once. The view stays readable
+  // (pages are read again on access).
+  void release(const TensorView& view) const;
 
  private:
   SafetensorsFile() = default;
@@ -90,6 +94,8 @@ class SafetensorsCheckpoint {
   // Every tensor name across all shards, sorted.
   std::vector<std::string> names() const;
   std::optional<TensorView> find(std::string_view name) const;
+  // SafetensorsFile::release for the file holding `name`.
+  void release(std::string_view name) const;
   // The tensor or Error(kNotFound) naming it and the checkpoint.
   TensorView get(std::string_view name) const;
   // The file a tensor lives in (for error messages).
