@@ -168,12 +168,27 @@ SchemaLinkingResult link_schema(std::string_view question, const SchemaNames& sc
   SchemaLinkingResult result;
   std::vector<ValueIndex::Hit> value_hits;
   if (values != nullptr) value_hits = values->match(question);
+  // Content words of each table name ("singer in concert" -> "singer concert"): a column such as
+  // Stadium_ID in concert names another table, and links that table, not its own.
+  auto content_key = [](const std::vector<std::string>& words) {
+    std::string key;
+    for (const auto& word : words) {
+      if (!stop_words().count(word)) key += (key.empty() ? "" : " ") + word;
+    }
+    return key;
+  };
+  std::set<std::string> table_keys;
+  for (const auto& table : schema.tables) table_keys.insert(content_key(name_words(table.name)));
   for (const auto& table : schema.tables) {
     LinkedTable linked{table.name, 0.0, {}};
+    std::string own_key = content_key(name_words(table.name));
     double score = name_score(name_words(table.name), words, word_set, stem_set);
     if (score > 0) linked.reasons.push_back("name: " + table.name);
     for (const auto& column : table.columns) {
-      double column_score = name_score(name_words(column), words, word_set, stem_set);
+      std::vector<std::string> column_words = name_words(column);
+      std::string column_key = content_key(column_words);
+      if (column_key != own_key && table_keys.count(column_key)) continue;  // a reference to another table
+      double column_score = name_score(column_words, words, word_set, stem_set);
       if (column_score >= 1.5) {
         result.linked_columns.insert(lower(table.name) + "." + lower(column));
         linked.reasons.push_back("column: " + column);

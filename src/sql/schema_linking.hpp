@@ -57,7 +57,7 @@ class ValueIndex {
 
 struct SchemaLinkingOptions {
   bool prune = true;            // drop unlinked tables (keeps joins between linked ones)
-  double min_table_score = 1.0; // a table is linked at or above this score
+  double min_table_score = 0.5; // a table is linked at or above this score (0.5: best recall/pruning on dev, see docs/BENCHMARKS.md)
 };
 
 struct LinkedTable {
