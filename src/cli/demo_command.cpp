@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cli/command_registry.hpp"
+#include "cli/demo_examples.hpp"
 #include "common/error.hpp"
 #include "common/paths.hpp"
 #include "data/dataset_stats.hpp"
@@ -19,8 +20,6 @@ namespace t2sql::cli {
 namespace {
 namespace fs = std::filesystem;
 
-// Dev questions of increasing difficulty (easy, medium, hard in the official hardness).
-constexpr size_t kDemoExamples[] = {0, 40, 163};
 
 bool default_model_available() {
   std::error_code ec;
@@ -64,7 +63,7 @@ const CommandRegistrar registrar(5, [](CLI::App& app) {
     if (!data_only && default_model_available()) {
       const std::string binary = (executable_dir() / "t2sql-model").string();
       std::vector<std::string> arguments = {binary, "demo"};
-      if (!spider_dir.empty()) arguments.insert(arguments.end(), {"--spider-dir", spider_dir});
+      if (!spider_dir.empty()) arguments.insert(arguments.end(), {"--spider", spider_dir});
       std::vector<char*> argv;
       for (auto& argument : arguments) argv.push_back(argument.data());
       argv.push_back(nullptr);
