@@ -493,7 +493,14 @@ Prediction TextToSqlPipeline::answer(DatabaseContext& database, const std::strin
   }
   // 5b. Execution-driven repair: re-prompt with SQLite's message (or "no rows") and the failed SQL.
   auto usable = [&](size_t i) { return outcomes[i].ok() && !outcomes[i].result.rows.empty(); };
-  size_t round_start = 0;  // the best candidate of the latest round is the one to repair
+  // The best candidate of the latest round is the one to repair (self-correction's when it ran).
+  size_t round_start = 0;
+  for (size_t i = 0; i < prediction.candidates.size(); ++i) {
+    if (prediction.candidates[i].stage == "self-correction") {
+      round_start = i;
+      break;
+    }
+  }
   for (int round = 1; round <= options_.repair_rounds && !prediction.interrupted; ++round) {
     size_t last = round_start;
     bool any_usable = false;
