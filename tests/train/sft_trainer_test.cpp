@@ -256,4 +256,25 @@ TEST_F(SftRun, CorruptLatestCheckpointIsRefusedByName) {
   }
 }
 
+TEST_F(SftRun, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
+  fs::path dir = fresh_dir("nan");
+  SftConfig c = config(dir);
+  c.learning_rate = 1e30;  // the first update blows the weights up
+  c.max_grad_norm = 0;
+  c.warmup_ratio = 0;
+  c.lr_scheduler_type = "constant";
+  c.max_steps = 4;
+  c.save_steps = 1;
+  try {
+    run_sft(c);
+    FAIL() << "expected the run to stop";
+  } catch (const Error& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("loss is"), std::string::npos) << message;
+    EXPECT_NE(message.find("checkpoint-1"), std::string::npos) << message;
+  }
+  EXPECT_NO_THROW(verify_checkpoint(fs::path(c.output_dir) / "checkpoint-1"));
+  EXPECT_EQ(list_checkpoints(c.output_dir).size(), 1u);
+}
+
 }  // namespace
