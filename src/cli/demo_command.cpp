@@ -1,4 +1,4 @@
-// `t2sql demo`: the README's first command. With the embedded default model present (data/model)
+// `t2sql demo`: the README's first command. With the embedded default model present (models/default)
 // it hands over to `t2sql-model demo`, which answers three dev questions with the model; without
 // it, it shows what the model would be given: dataset statistics, then for three dev questions the
 // prompt, the gold SQL and the gold SQL's rows from the read-only sandbox.

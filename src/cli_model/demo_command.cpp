@@ -1,7 +1,7 @@
 // `t2sql demo` with the embedded default model: three dev questions answered end to end (prompt
 // -> model -> post-processing -> sandbox), each next to the gold SQL and its rows, with the
 // test-suite execution verdict. The front (src/cli/demo_command.cpp) hands over to this command
-// when data/model exists.
+// when models/default exists.
 #include <fmt/format.h>
 
 #include "cli/command_registry.hpp"

@@ -22,7 +22,7 @@ struct InferenceFlags {
   std::vector<CLI::Option*> overrides;  // options that are applied only when given
 
   void add_to(CLI::App& command) {
-    command.add_option("--model", model, "model folder (default: data/model)");
+    command.add_option("--model", model, "model folder (default: models/default)");
     command.add_option("--config", config, "YAML/JSON file of pipeline options (flags override it)");
     command.add_option("--spider", spider, "Spider folder for db ids and few-shot examples (default: data/spider)");
     auto& o = options;

@@ -21,6 +21,9 @@ fs::path data_dir() {
 }
 
 fs::path default_spider_dir() { return data_dir() / "spider"; }
-fs::path default_model_dir() { return data_dir() / "model"; }
+fs::path default_model_dir() {
+  if (const char* env = std::getenv("T2SQL_MODEL_DIR"); env && *env) return fs::path(env);
+  return data_dir().parent_path() / "models" / "default";
+}
 
 }  // namespace t2sql

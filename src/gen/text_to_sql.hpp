@@ -156,7 +156,7 @@ class TextToSqlPipeline {
   InferenceOptions options_;
 };
 
-// The model folder to use: `requested` when given, else data/model. Throws Error(kNotFound) with
+// The model folder to use: `requested` when given, else models/default. Throws Error(kNotFound) with
 // how to get a model when there is none.
 std::filesystem::path resolve_model_dir(const std::string& requested);
 
