@@ -22,7 +22,8 @@ std::vector<std::string> questions(const std::string& file) {
 }
 
 TEST(Tfidf, TokensMatchSklearnAnalyzer) {
-  for (const auto& item : expected().at("tokens")) {
+  const nlohmann::json reference = expected();  // keep the document alive while iterating it
+  for (const auto& item : reference.at("tokens")) {
     EXPECT_EQ(tfidf_tokens(item.at("text").get<std::string>()), item.at("tokens").get<std::vector<std::string>>())
         << item.at("text");
   }
