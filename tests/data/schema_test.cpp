@@ -11,14 +11,7 @@ namespace {
 using testing_support::TempDir;
 using testing_support::vendored_spider_dir;
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing_support::error_of;
 
 TEST(Schema, TablesJsonHasAll166DatabasesWithKeys) {
   auto schemas = load_tables_json(vendored_spider_dir() / "tables.json");

@@ -14,15 +14,7 @@ namespace {
 using testing_support::TempDir;
 using testing_support::vendored_spider_dir;
 
-std::string error_of(const std::function<void()>& action, ErrorCode* code = nullptr) {
-  try {
-    action();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
-}
+using testing_support::error_of;
 
 // A one-database Spider folder: tables.json names tables a and b; the file may lack b.
 void write_small_spider(const std::filesystem::path& dir, bool database_has_b,

@@ -10,15 +10,7 @@ namespace {
 using testing_support::TempDir;
 using testing_support::vendored_spider_dir;
 
-std::string error_of(const std::function<void()>& action, ErrorCode* code = nullptr) {
-  try {
-    action();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
-}
+using testing_support::error_of;
 
 TEST(SpiderDataset, VendoredSplitsHaveTheOfficialCounts) {
   SpiderLayout layout = resolve_spider_layout(vendored_spider_dir());

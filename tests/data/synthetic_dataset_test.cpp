@@ -10,15 +10,7 @@ namespace t2sql {
 namespace {
 using testing_support::fixtures_dir;
 
-std::string error_of(const std::function<void()>& action, ErrorCode* code = nullptr) {
-  try {
-    action();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
-}
+using testing_support::error_of;
 
 TEST(SyntheticDataset, LoadsJsonl) {
   auto records = load_synthetic_records(fixtures_dir() / "synthetic" / "synthetic_sample.jsonl");

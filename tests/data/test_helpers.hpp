@@ -5,12 +5,26 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
+#include "common/error.hpp"
 #include "common/file_io.hpp"
 
 namespace t2sql::testing_support {
+
+// Runs `action` and returns the message of the t2sql::Error it throws ("" when it throws none);
+// stores the error's code in `code` when given.
+inline std::string error_of(const std::function<void()>& action, ErrorCode* code = nullptr) {
+  try {
+    action();
+  } catch (const Error& e) {
+    if (code) *code = e.code();
+    return e.what();
+  }
+  return "";
+}
 
 // A fresh folder under the system temp dir, removed when the object dies.
 class TempDir {
