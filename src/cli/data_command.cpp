@@ -28,6 +28,8 @@ struct DataFlags {
   int64_t num_train = -1, num_synthetic = -1;
   uint64_t seed = 42;
   bool shuffle = false;
+  int augment_per_db = 0;
+  std::string augment_databases = "train";
 };
 
 PromptOptions prompt_options(const DataFlags& flags) {
@@ -50,7 +52,7 @@ void add_prompt_flags(CLI::App* command, DataFlags& flags) {
   command
       ->add_option("--sample-rows", flags.sample_rows, "INSERT rows per table in the create format")
       ->capture_default_str();
-  command->add_option("--roles", flags.roles, "sys-user-assistant or user-assistant")
+  command->add_option("--roles", flags.roles, "sys-user-assistant, user-assistant or user (no instructions)")
       ->capture_default_str();
   command
       ->add_option("--max-value-chars", flags.max_value_chars,
@@ -91,10 +93,16 @@ int run_prep(const DataFlags& flags) {
   options.shuffle = flags.shuffle;
   options.seed = flags.seed;
   options.prompt = prompt_options(flags);
+  if (flags.augment_per_db < 0)
+    fail(ErrorCode::kInvalidArgument, "--augment-per-db must be 0 or more, not {}", flags.augment_per_db);
+  if (flags.augment_databases != "train" && flags.augment_databases != "all")
+    fail(ErrorCode::kInvalidArgument, "--augment-databases must be train or all, not '{}'", flags.augment_databases);
+  options.augment_per_database = flags.augment_per_db;
+  options.augment_all_databases = flags.augment_databases == "all";
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
-  fmt::print("wrote {} records ({} Spider, {} synthetic, {} bytes) to {}\n",
-             summary.spider_records + summary.synthetic_records, summary.spider_records,
-             summary.synthetic_records, summary.bytes, flags.out);
+  fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
+             summary.spider_records + summary.synthetic_records + summary.augmented_records, summary.spider_records,
+             summary.synthetic_records, summary.augmented_records, summary.augmented_databases, summary.bytes, flags.out);
   return 0;
 }
 
@@ -138,7 +146,13 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
       ->capture_default_str();
   prep->add_flag("--shuffle", flags->shuffle,
                  "pick the kept examples with a seeded shuffle instead of the first N");
-  prep->add_option("--seed", flags->seed, "seed of --shuffle")->capture_default_str();
+  prep->add_option("--seed", flags->seed, "seed of --shuffle and --augment-per-db")->capture_default_str();
+  prep->add_option("--augment-per-db", flags->augment_per_db,
+                   "templated question/SQL pairs generated per database (0: none)")
+      ->capture_default_str();
+  prep->add_option("--augment-databases", flags->augment_databases,
+                   "train (databases of the chosen splits) or all (every database of tables.json, dev included)")
+      ->capture_default_str();
   add_prompt_flags(prep, *flags);
   prep->callback([flags] { set_exit_code(run_prep(*flags)); });
 });

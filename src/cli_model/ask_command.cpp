@@ -52,6 +52,7 @@ int run_ask(const AskFlags& flags) {
       candidates.push_back({{"stage", candidate.stage}, {"sql", sanitize_utf8(candidate.sql)}, {"error", candidate.error}, {"rows", candidate.rows}});
     }
     json["candidates"] = candidates;
+    json["options"] = nlohmann::json::parse(gen::inference_options_json(options));
     fmt::print("{}\n", json.dump(2));
   } else {
     fmt::print("SQL: {}\n", sanitize_utf8(prediction.sql));

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -32,7 +33,7 @@ struct InferenceFlags {
         command.add_option("--timeout", o.timeout_seconds, "time limit per question (seconds)")->capture_default_str(),
         command.add_option("--schema-format", schema_format, "create | compact")->capture_default_str(),
         command.add_option("--sample-rows", o.sample_rows, "INSERT rows per table in the prompt")->capture_default_str(),
-        command.add_option("--roles", roles, "sys-user-assistant | user-assistant")->capture_default_str(),
+        command.add_option("--roles", roles, "sys-user-assistant | user-assistant | user")->capture_default_str(),
         command.add_option("--chat-format", o.chat_format, "llama3 | qwen3 | chatml | llama2 | mistral | plain (default: the tokenizer's)"),
         command.add_flag("--no-postprocess", no_postprocess, "keep the raw model output (no cut, SELECT, name fixes)"),
         command.add_flag("--fix-columns", o.fix_columns, "post-processing also replaces unknown columns"),
@@ -48,9 +49,12 @@ struct InferenceFlags {
     };
   }
 
-  // The options: defaults, then the config file, then the flags given.
+  // The options: defaults, then the model folder's inference.yaml (how that model was trained to
+  // be prompted), then the --config file, then the flags given.
   gen::InferenceOptions resolve() const {
     gen::InferenceOptions result;
+    const std::filesystem::path model_config = gen::resolve_model_dir(model) / gen::kModelInferenceConfig;
+    if (std::filesystem::exists(model_config)) gen::apply_inference_config(model_config, result);
     if (!config.empty()) gen::apply_inference_config(config, result);
     auto given = [&](const char* name) {
       for (const CLI::Option* option : overrides) {

@@ -20,12 +20,18 @@ const char* const kFewShotHeader =
 ConversationRoles parse_conversation_roles(const std::string& name) {
   if (name == "sys-user-assistant") return ConversationRoles::kSystemUserAssistant;
   if (name == "user-assistant") return ConversationRoles::kUserAssistant;
+  if (name == "user") return ConversationRoles::kUserOnly;
   fail(ErrorCode::kInvalidArgument,
-       "unknown conversation roles '{}' (expected sys-user-assistant or user-assistant)", name);
+       "unknown conversation roles '{}' (expected sys-user-assistant, user-assistant or user)", name);
 }
 
 const char* conversation_roles_name(ConversationRoles roles) {
-  return roles == ConversationRoles::kUserAssistant ? "user-assistant" : "sys-user-assistant";
+  switch (roles) {
+    case ConversationRoles::kUserAssistant: return "user-assistant";
+    case ConversationRoles::kUserOnly: return "user";
+    case ConversationRoles::kSystemUserAssistant: break;
+  }
+  return "sys-user-assistant";
 }
 
 std::string user_message(std::string_view schema, std::string_view question) {
@@ -76,6 +82,7 @@ std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view 
     replace_all(combined, kSchemaHeader, "\n\n");
     user = std::move(combined);
   }
+  if (roles == ConversationRoles::kUserOnly) return {ChatMessage{"user", std::move(user)}};
   if (roles == ConversationRoles::kUserAssistant)
     return {ChatMessage{"user", std::string(kSystemMessage) + "\n" + user}};
   return {ChatMessage{"system", kSystemMessage}, ChatMessage{"user", std::move(user)}};

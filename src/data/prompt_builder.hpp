@@ -4,7 +4,9 @@
 //   {question} \nSELECT" assistant: the gold query with its first "select" (any case) and
 //   everything before it removed,
 //              so "SELECT name FROM t" becomes " name FROM t" (the prompt already ends in SELECT).
-// Roles: sys-user-assistant (three messages) or user-assistant (system + "\n" + user in one turn).
+// Roles: sys-user-assistant (three messages), user-assistant (system + "\n" + user in one turn) or
+// user (the user turn alone, no instructions: for models trained from scratch, where the fixed
+// system text only costs tokens).
 // Few-shot (the reference RAG layout): the user turn becomes
 //   "Here are a few examples of tables, user input in natural language, and the expected query in
 //   SQL:\n"
@@ -26,9 +28,9 @@ extern const char* const
     kSchemaHeader;  // "Here is the schema of the tables you will be working with:"
 extern const char* const kFewShotHeader;  // "Here are a few examples of tables, ...:\n"
 
-enum class ConversationRoles { kSystemUserAssistant, kUserAssistant };
+enum class ConversationRoles { kSystemUserAssistant, kUserAssistant, kUserOnly };
 
-// "sys-user-assistant" or "user-assistant"; throws Error(kInvalidArgument) otherwise.
+// "sys-user-assistant", "user-assistant" or "user"; throws Error(kInvalidArgument) otherwise.
 ConversationRoles parse_conversation_roles(const std::string& name);
 const char* conversation_roles_name(ConversationRoles roles);
 

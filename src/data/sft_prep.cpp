@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <numeric>
 #include <random>
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
 #include "common/progress.hpp"
+#include "data/augment.hpp"
 #include "data/synthetic_dataset.hpp"
+#include "sql/sandbox.hpp"
 
 namespace t2sql {
 
@@ -48,6 +51,31 @@ void append_record(std::string& out, const std::vector<ChatMessage>& conversatio
   record["source"] = source;
   out += record.dump();
   out += '\n';
+}
+// Appends the templated pairs of each database (sorted by db_id, so the file is reproducible).
+void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::string& text, PrepSummary& summary) {
+  std::map<std::string, SpiderSplit> databases;
+  for (SpiderSplit split : options.splits)
+    for (const SpiderExample& example : corpus.examples(split)) databases.emplace(example.db_id, split);
+  if (options.augment_all_databases)
+    for (const auto& [db_id, schema] : corpus.table_schemas(SpiderSplit::kDev)) databases.emplace(db_id, SpiderSplit::kDev);
+  AugmentOptions augment{options.augment_per_database, options.seed};
+  ProgressBar progress("augment", static_cast<int64_t>(databases.size()), options.progress);
+  for (const auto& [db_id, split] : databases) {
+    const Schema& schema = corpus.table_schema(db_id, split);
+    SandboxLimits limits;
+    limits.timeout_seconds = 5.0;
+    SqlSandbox database(spider_database_file(corpus.layout().database_dir_for(split), db_id), limits);
+    std::vector<SpiderExample> pairs = augment_database(schema, database, split, augment);
+    if (!pairs.empty()) ++summary.augmented_databases;
+    const std::string schema_text = pairs.empty() ? std::string() : corpus.schema_text(db_id, split, options.prompt);
+    for (const SpiderExample& pair : pairs) {
+      append_record(text, build_conversation(schema_text, pair.question, pair.query, options.prompt.roles), db_id, "augment");
+      ++summary.augmented_records;
+    }
+    progress.advance();
+  }
+  progress.finish();
 }
 }  // namespace
 
@@ -110,6 +138,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     progress.advance();
   }
   progress.finish();
+  if (options.augment_per_database > 0) augment_records(corpus, options, text, summary);
   write_file_atomic(out, text);
   summary.bytes = text.size();
   return summary;

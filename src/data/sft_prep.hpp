@@ -25,12 +25,19 @@ struct PrepOptions {
   bool shuffle = false;
   uint64_t seed = 42;
   PromptOptions prompt;
+  // Templated pairs per database (data/augment.hpp), appended after the Spider and synthetic
+  // records; 0: none. `augment_all_databases` also covers the dev databases (every database of
+  // tables.json), otherwise only those of the chosen Spider splits.
+  int augment_per_database = 0;
+  bool augment_all_databases = false;
   bool progress = true;  // progress bar on stderr (only when it is a terminal)
 };
 
 struct PrepSummary {
   size_t spider_records = 0;
   size_t synthetic_records = 0;
+  size_t augmented_records = 0;
+  size_t augmented_databases = 0;
   size_t bytes = 0;
 };
 

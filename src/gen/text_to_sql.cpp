@@ -192,7 +192,7 @@ std::filesystem::path resolve_model_dir(const std::string& requested) {
   if (!std::filesystem::exists(dir / "config.json")) {
     if (requested.empty()) {
       fail(ErrorCode::kNotFound,
-           "no model: {} has no config.json. Train the default model (t2sql train sft --config ...; see docs/training.md) "
+           "no model: {} has no config.json. Train the default model (t2sql train sft --config ...; see docs/default_model.md) "
            "or pass --model DIR with a Hugging Face Llama-family folder (config.json, model.safetensors, tokenizer.json)",
            dir.string());
     }
@@ -369,7 +369,7 @@ Prediction TextToSqlPipeline::answer(DatabaseContext& database, const std::strin
     serialize.budget.count_tokens = [&](std::string_view text) { return impl.count_tokens(text); };
     std::string full = serialize_schema(database.schema, serialize).text;
     std::vector<ChatMessage> messages = {{"system", kLinkingSystem}, {"user", full + "\n" + kLinkingInstruction}};
-    if (options_.roles == ConversationRoles::kUserAssistant) messages = {{"user", std::string(kLinkingSystem) + "\n" + messages[1].content}};
+    if (options_.roles != ConversationRoles::kSystemUserAssistant) messages = {{"user", std::string(kLinkingSystem) + "\n" + messages[1].content}};
     InferenceOptions greedy = options_;
     greedy.num_beams = 1;
     Impl::Generated generated = impl.run(impl.encode_prompt(impl.render(messages)), greedy, 256, nullptr, deadline, stop);

@@ -75,6 +75,9 @@ FewShotSource parse_few_shot_source(const std::string& name);
 // Reads a YAML (or JSON) mapping of option names (max_new_tokens, num_beams, few_shot,
 // schema_linking, ...) onto `options`. Unknown keys and bad values are errors naming the key and file.
 void apply_inference_config(const std::filesystem::path& path, InferenceOptions& options);
+// A model folder may carry its prompt options (schema_format, roles, ...) in this file; ask,
+// predict and demo apply it before --config and the flags.
+inline constexpr const char* kModelInferenceConfig = "inference.yaml";
 // The options as a JSON object (recorded with predictions).
 std::string inference_options_json(const InferenceOptions& options);
 

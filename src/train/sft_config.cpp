@@ -80,6 +80,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     m["eval_file"] = setter(&SftConfig::eval_file, "eval_file");
     m["max_seq_length"] = setter(&SftConfig::max_seq_length, "max_seq_length");
     m["packing"] = setter(&SftConfig::packing, "packing");
+    m["group_by_length"] = setter(&SftConfig::group_by_length, "group_by_length");
     m["completion_only_loss"] = setter(&SftConfig::completion_only_loss, "completion_only_loss");
     m["learning_rate"] = setter(&SftConfig::learning_rate, "learning_rate");
     m["num_train_epochs"] = setter(&SftConfig::num_train_epochs, "num_train_epochs");
@@ -261,6 +262,7 @@ nlohmann::json sft_config_to_json(const SftConfig& c) {
   j["eval_file"] = c.eval_file;
   j["max_seq_length"] = c.max_seq_length;
   j["packing"] = c.packing;
+  j["group_by_length"] = c.group_by_length;
   j["completion_only_loss"] = c.completion_only_loss;
   j["learning_rate"] = c.learning_rate;
   j["num_train_epochs"] = c.num_train_epochs;

@@ -36,6 +36,9 @@ struct SftConfig {
   std::string eval_file;             // optional: eval loss and execution accuracy
   int64_t max_seq_length = 3072;
   bool packing = true;
+  // Without packing: batch examples of similar length (megabatches of 50 micro-batches sorted by
+  // length, as transformers' group_by_length), so little of each batch is padding.
+  bool group_by_length = false;
   bool completion_only_loss = true;
 
   // Optimization.

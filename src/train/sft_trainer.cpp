@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -60,16 +61,6 @@ std::vector<std::pair<std::string, torch::Tensor>> trainable_parameters(nn::Llam
 int64_t steps_for(size_t sequences, const SftConfig& config) {
   int64_t per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps;
   return (static_cast<int64_t>(sequences) + per_step - 1) / per_step;
-}
-
-// The examples of epoch `epoch` in their seeded order, packed.
-std::vector<PackedSequence> epoch_sequences(const std::vector<TokenizedExample>& examples, const SftConfig& config,
-                                            const PackingOptions& packing, int64_t epoch, PackingStats* stats) {
-  auto order = seeded_permutation(examples.size(), config.seed + static_cast<uint64_t>(epoch));
-  std::vector<TokenizedExample> shuffled;
-  shuffled.reserve(examples.size());
-  for (size_t index : order) shuffled.push_back(examples[index]);
-  return pack_examples(shuffled, packing, stats);
 }
 
 // The micro-batches of one optimizer step: sequences [first, first + bs * accum) of the epoch.
@@ -312,6 +303,26 @@ void copy_tokenizer_files(const fs::path& tokenizer, const fs::path& destination
 }
 
 }  // namespace
+
+std::vector<PackedSequence> epoch_sequences(const std::vector<TokenizedExample>& examples, const SftConfig& config,
+                                            const PackingOptions& packing, int64_t epoch, PackingStats* stats) {
+  auto order = seeded_permutation(examples.size(), config.seed + static_cast<uint64_t>(epoch));
+  std::vector<TokenizedExample> shuffled;
+  shuffled.reserve(examples.size());
+  for (size_t index : order) shuffled.push_back(examples[index]);
+  auto sequences = pack_examples(shuffled, packing, stats);
+  if (config.group_by_length && !packing.packing) {
+    // Each run of 50 micro-batches sorted longest first: batches of similar lengths, still in a
+    // seeded random order at the scale of the epoch.
+    size_t megabatch = static_cast<size_t>(std::max<int64_t>(1, config.per_device_train_batch_size)) * 50;
+    for (size_t start = 0; start < sequences.size(); start += megabatch) {
+      auto end = sequences.begin() + static_cast<std::ptrdiff_t>(std::min(sequences.size(), start + megabatch));
+      std::stable_sort(sequences.begin() + static_cast<std::ptrdiff_t>(start), end,
+                       [](const PackedSequence& a, const PackedSequence& b) { return a.input_ids.size() > b.input_ids.size(); });
+    }
+  }
+  return sequences;
+}
 
 MicroBatch make_micro_batch(const std::vector<const PackedSequence*>& sequences) {
   MicroBatch batch;

@@ -33,6 +33,11 @@ struct MicroBatch {
   int64_t tokens = 0;          // real (non-padding) tokens
 };
 
+// The examples of epoch `epoch` in their seeded order (seed + epoch), packed; with
+// group_by_length and no packing, each run of 50 micro-batches is sorted longest first.
+std::vector<PackedSequence> epoch_sequences(const std::vector<TokenizedExample>& examples, const SftConfig& config,
+                                            const PackingOptions& packing, int64_t epoch, PackingStats* stats = nullptr);
+
 // Stacks packed sequences into one right-padded micro-batch.
 MicroBatch make_micro_batch(const std::vector<const PackedSequence*>& sequences);
 

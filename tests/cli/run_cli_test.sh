@@ -8,8 +8,11 @@
 #   stdout: <text that must appear in stdout>    (repeatable)
 #   stderr: <text that must appear in stderr>    (repeatable)
 #   !stdout: <text that must NOT appear in stdout>
+# A case that needs setup runs a harmless first command and chains the rest with && (the binary is
+# $T2SQL), e.g. `run: --version >/dev/null && cp -r A $TMP/m && $T2SQL ask --model $TMP/m ...`.
 set -u
 binary=$1
+export T2SQL=$binary
 case_file=$2
 export FIXTURES=${T2SQL_FIXTURES:-}
 export TMP=$(mktemp -d)

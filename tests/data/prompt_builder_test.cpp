@@ -40,6 +40,15 @@ TEST(PromptBuilder, UserAssistantFoldsTheSystemTextWithANewline) {
   EXPECT_EQ(messages[0].content, kReferenceSystem + "\n" + user_message("S", "Q?"));
 }
 
+TEST(PromptBuilder, UserRolesKeepOnlyTheUserTurnWithoutInstructions) {
+  auto messages = build_conversation("S", "Q?", "SELECT 1", ConversationRoles::kUserOnly);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0], (ChatMessage{"user", user_message("S", "Q?")}));
+  EXPECT_EQ(messages[1], (ChatMessage{"assistant", " 1"}));
+  EXPECT_EQ(parse_conversation_roles("user"), ConversationRoles::kUserOnly);
+  EXPECT_STREQ(conversation_roles_name(ConversationRoles::kUserOnly), "user");
+}
+
 TEST(PromptBuilder, CompletionDropsTheFirstSelectInAnyCase) {
   EXPECT_EQ(completion_from_gold("SELECT name FROM t"), " name FROM t");
   EXPECT_EQ(completion_from_gold("select a FROM (SELECT b FROM t)"), " a FROM (SELECT b FROM t)");

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
@@ -70,6 +71,45 @@ TEST(SftPacking, PackedSequenceGivesEachExamplesOwnLogits) {
   // Without the segment mask the later examples would see the earlier ones: the mask matters.
   auto leaky = model->forward(batch.input_ids, {}, batch.position_ids)[0];
   EXPECT_FALSE(torch::allclose(leaky.narrow(0, 7, 5), packed_logits.narrow(0, 7, 5), 1e-5, 1e-5));
+}
+
+// group_by_length: every example once per epoch, each run of 50 micro-batches longest first,
+// the same order for the same epoch and another for the next.
+TEST(SftDataset, GroupByLengthSortsWithinMegabatchesAndKeepsEveryExample) {
+  std::vector<TokenizedExample> examples;
+  for (int32_t i = 0; i < 230; ++i) examples.push_back(example(std::vector<int32_t>(static_cast<size_t>(1 + (i * 37) % 60), i), {i}));
+  SftConfig config;
+  config.per_device_train_batch_size = 2;
+  config.group_by_length = true;
+  PackingOptions packing;
+  packing.max_length = 64;
+  packing.packing = false;
+  auto sequences = epoch_sequences(examples, config, packing, 0);
+  ASSERT_EQ(sequences.size(), examples.size());
+  std::multiset<int32_t> seen;
+  for (const auto& sequence : sequences) seen.insert(sequence.input_ids.back());
+  EXPECT_EQ(seen.size(), examples.size());
+  EXPECT_EQ(*seen.begin(), 0);
+  EXPECT_EQ(*seen.rbegin(), 229);
+  for (size_t start = 0; start < sequences.size(); start += 100) {
+    for (size_t i = start + 1; i < std::min(sequences.size(), start + 100); ++i)
+      EXPECT_GE(sequences[i - 1].input_ids.size(), sequences[i].input_ids.size()) << i;
+  }
+  auto again = epoch_sequences(examples, config, packing, 0);
+  auto next = epoch_sequences(examples, config, packing, 1);
+  bool same = true, differs = false;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    same &= again[i].input_ids == sequences[i].input_ids;
+    differs |= next[i].input_ids != sequences[i].input_ids;
+  }
+  EXPECT_TRUE(same);
+  EXPECT_TRUE(differs);
+  // Without the flag the order is the plain seeded shuffle (not sorted).
+  config.group_by_length = false;
+  auto plain = epoch_sequences(examples, config, packing, 0);
+  bool sorted = true;
+  for (size_t i = 1; i < 100; ++i) sorted &= plain[i - 1].input_ids.size() >= plain[i].input_ids.size();
+  EXPECT_FALSE(sorted);
 }
 
 TEST(SftLoss, OnlyCompletionTokensCarryLoss) {

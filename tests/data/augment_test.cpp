@@ -1,0 +1,148 @@
+#include "data/augment.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "common/file_io.hpp"
+#include "data/sft_prep.hpp"
+#include "data/spider_corpus.hpp"
+#include "test_helpers.hpp"
+
+namespace t2sql {
+namespace {
+
+using testing_support::TempDir;
+
+// A two-table database with a foreign key, text and numeric columns, as tables.json describes it.
+struct ShopFixture {
+  TempDir dir;
+  Schema schema;
+  std::filesystem::path file;
+
+  ShopFixture() {
+    file = dir.path() / "shop.sqlite";
+    testing_support::make_sqlite_file(file, R"(
+      CREATE TABLE city (City_ID INTEGER PRIMARY KEY, Name TEXT, Population INTEGER);
+      CREATE TABLE store (Store_ID INTEGER PRIMARY KEY, Store_Name TEXT, City_ID INTEGER, Sales REAL,
+                          FOREIGN KEY (City_ID) REFERENCES city(City_ID));
+      INSERT INTO city VALUES (1, 'Paris', 2100000), (2, 'Lyon', 510000), (3, 'Nice', 340000);
+      INSERT INTO store VALUES (1, 'North Shop', 1, 10.5), (2, 'River Market', 1, 7.25), (3, 'Old Town', 2, 3.0),
+                               (4, 'Harbor Store', 3, 12.0);
+    )");
+    schema.db_id = "shop";
+    schema.tables = {
+        Table{"city", "city", {{"City_ID", "city id", "number", true}, {"Name", "name", "text", false}, {"Population", "population", "number", false}}, {}, {}},
+        Table{"store", "store", {{"Store_ID", "store id", "number", true}, {"Store_Name", "store name", "text", false},
+                                 {"City_ID", "city id", "number", false}, {"Sales", "sales", "number", false}}, {}, {}},
+    };
+    schema.foreign_keys = {{"store", "City_ID", "city", "City_ID"}};
+  }
+};
+
+TEST(Augment, EveryPairRunsReturnsRowsAndIsUnique) {
+  ShopFixture shop;
+  SqlSandbox database(shop.file);
+  auto pairs = augment_database(shop.schema, database, SpiderSplit::kTrain, {40, 7});
+  ASSERT_GE(pairs.size(), 30u);  // two small tables still fit most templates
+  std::set<std::string> questions;
+  bool join = false, count = false, where = false;
+  for (const SpiderExample& pair : pairs) {
+    EXPECT_EQ(pair.db_id, "shop");
+    EXPECT_TRUE(questions.insert(pair.question).second) << pair.question;
+    QueryOutcome outcome = database.run(pair.query);
+    ASSERT_TRUE(outcome.ok()) << pair.query << ": " << outcome.error;
+    EXPECT_FALSE(outcome.result.rows.empty()) << pair.query;
+    join |= pair.query.find(" JOIN ") != std::string::npos;
+    count |= pair.query.find("count(*)") != std::string::npos;
+    where |= pair.query.find(" WHERE ") != std::string::npos;
+    // Questions use the natural names, never the SQL spelling with underscores.
+    EXPECT_EQ(pair.question.find("Store_Name"), std::string::npos) << pair.question;
+  }
+  EXPECT_TRUE(join);
+  EXPECT_TRUE(count);
+  EXPECT_TRUE(where);
+}
+
+TEST(Augment, SeededAndDeterministic) {
+  ShopFixture shop;
+  SqlSandbox database(shop.file);
+  auto first = augment_database(shop.schema, database, SpiderSplit::kTrain, {20, 1});
+  auto again = augment_database(shop.schema, database, SpiderSplit::kTrain, {20, 1});
+  auto other = augment_database(shop.schema, database, SpiderSplit::kTrain, {20, 2});
+  ASSERT_EQ(first.size(), again.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].question, again[i].question);
+    EXPECT_EQ(first[i].query, again[i].query);
+  }
+  bool differs = first.size() != other.size();
+  for (size_t i = 0; !differs && i < first.size(); ++i) differs = first[i].question != other[i].question;
+  EXPECT_TRUE(differs);
+}
+
+TEST(Augment, NothingToNameGivesNoPairs) {
+  ShopFixture shop;
+  SqlSandbox database(shop.file);
+  Schema unnamed = shop.schema;
+  for (Table& table : unnamed.tables) table.natural_name.clear();
+  EXPECT_TRUE(augment_database(unnamed, database, SpiderSplit::kTrain, {10, 1}).empty());
+  EXPECT_TRUE(augment_database(shop.schema, database, SpiderSplit::kTrain, {0, 1}).empty());
+}
+
+TEST(Augment, ValuesWithQuotesOrWildcardsAreNotUsed) {
+  TempDir dir;
+  auto file = dir.path() / "q.sqlite";
+  testing_support::make_sqlite_file(file, "CREATE TABLE t (a TEXT, b TEXT); INSERT INTO t VALUES ('it''s', 'x%y'), ('it''s', '50_50');");
+  Schema schema;
+  schema.db_id = "q";
+  schema.tables = {Table{"t", "thing", {{"a", "alpha", "text", false}, {"b", "beta", "text", false}}, {}, {}}};
+  SqlSandbox database(file);
+  for (const SpiderExample& pair : augment_database(schema, database, SpiderSplit::kTrain, {30, 3})) {
+    EXPECT_EQ(pair.query.find("it's"), std::string::npos) << pair.query;
+    EXPECT_EQ(pair.query.find("x%y"), std::string::npos) << pair.query;
+  }
+}
+
+TEST(Augment, PluralNouns) {
+  EXPECT_EQ(plural_noun("singer"), "singers");
+  EXPECT_EQ(plural_noun("city"), "cities");
+  EXPECT_EQ(plural_noun("day"), "days");
+  EXPECT_EQ(plural_noun("address"), "addresses");
+  EXPECT_EQ(plural_noun("match"), "matches");
+  EXPECT_EQ(plural_noun("courses"), "courses");
+  EXPECT_EQ(plural_noun(""), "");
+}
+
+TEST(SftPrep, AugmentAppendsTemplatedRecordsWithTheDatabaseSchema) {
+  TempDir dir;
+  SpiderCorpus corpus(testing_support::vendored_spider_dir());
+  PrepOptions options;
+  options.num_train = 2;
+  options.prompt.schema_format = SchemaFormat::kCompact;
+  options.prompt.roles = ConversationRoles::kUserOnly;
+  options.augment_per_database = 5;
+  options.progress = false;
+  PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "train.jsonl");
+  EXPECT_EQ(summary.spider_records, 2u);
+  // Every database of train + train_others (not only those of the 2 kept examples).
+  EXPECT_GT(summary.augmented_databases, 100u);
+  EXPECT_GT(summary.augmented_records, 4 * summary.augmented_databases);
+  size_t augmented = 0;
+  for_each_jsonl_record(dir.path() / "train.jsonl", [&](const nlohmann::json& record, int) {
+    if (record["source"] != "augment") return;
+    ++augmented;
+    ASSERT_EQ(record["prompt"].size(), 1u);
+    const std::string user = record["prompt"][0]["content"];
+    const std::string schema = corpus.schema_text(record["db_id"], SpiderSplit::kTrain, options.prompt);
+    EXPECT_NE(user.find(schema), std::string::npos);
+  });
+  EXPECT_EQ(augmented, summary.augmented_records);
+
+  options.augment_all_databases = true;
+  PrepSummary all = prepare_sft_dataset(corpus, options, dir.path() / "all.jsonl");
+  EXPECT_EQ(all.augmented_databases, summary.augmented_databases + 20);  // + the dev databases
+}
+
+}  // namespace
+}  // namespace t2sql
