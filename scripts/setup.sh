@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libsentencepiece-dev libyaml-cpp-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3 python3-torch python3-nltk python3-sqlparse python3-numpy)

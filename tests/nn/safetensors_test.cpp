@@ -175,7 +175,7 @@ TEST(Safetensors, TruncatedFileOnDiskIsAnError) {
 
 // Seeded mutation fuzzing of the header parser: any byte flips, truncations and length edits must
 // end in success or t2sql::Error, never a crash or another exception type. (A libFuzzer entry point
-// for clang builds lives in tests/nn/fuzz/.)
+// for clang builds is tests/fuzz/safetensors_fuzzer.cpp, run by scripts/test.sh.)
 TEST(Safetensors, MutatedHeadersNeverCrash) {
   std::string data(24, '\x01');
   std::string valid = make_file(

@@ -1,0 +1,1 @@
+SELECT T2.name, count(*) FROM concert AS T1 JOIN stadium AS T2 ON T1.stadium_id = T2.stadium_id WHERE T1.year >= 2014 GROUP BY T1.stadium_id HAVING count(*) > 1 ORDER BY T2.capacity DESC LIMIT 1

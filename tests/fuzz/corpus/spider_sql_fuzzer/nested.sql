@@ -1,0 +1,1 @@
+SELECT name FROM singer WHERE age > (SELECT avg(age) FROM singer) INTERSECT SELECT name FROM singer WHERE country LIKE '%France%' UNION SELECT song_name FROM singer EXCEPT SELECT "x" FROM stadium

@@ -1,0 +1,1 @@
+select distinct T1.name from singr as T1 where not T1.age between 1 and 2;
