@@ -32,13 +32,28 @@ bool ConstrainedSqlDecoder::is_stop(int64_t token) const {
   return std::find(stop_token_ids_.begin(), stop_token_ids_.end(), token) != stop_token_ids_.end();
 }
 
+std::string ConstrainedSqlDecoder::continuation(std::optional<text::TokenId> anchor, std::vector<text::TokenId>& generated) const {
+  if (!anchor) return tokenizer_.decode_bytes(generated, true);
+  std::string base = tokenizer_.decode_bytes(std::vector<text::TokenId>{*anchor}, true);
+  generated.insert(generated.begin(), *anchor);
+  std::string whole = tokenizer_.decode_bytes(generated, true);
+  generated.erase(generated.begin());
+  if (whole.compare(0, base.size(), base) != 0) return tokenizer_.decode_bytes(generated, true);
+  return whole.substr(base.size());
+}
+
 void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size) {
   auto start = std::chrono::steady_clock::now();
   ++stats_.steps;
   size_t prompt_length = sequence < prompt_lengths_.size() ? prompt_lengths_[sequence] : 0;
   std::vector<text::TokenId> generated;
   for (size_t i = std::min(prompt_length, ids.size()); i < ids.size(); ++i) generated.push_back(static_cast<text::TokenId>(ids[i]));
-  std::string text = sql_prefix_ + tokenizer_.decode_bytes(generated, true);
+  std::optional<text::TokenId> anchor;
+  for (size_t i = std::min(prompt_length, ids.size()); i > 0 && !anchor; --i) {
+    auto token = static_cast<text::TokenId>(ids[i - 1]);
+    if (!tokenizer_.is_special(token)) anchor = token;
+  }
+  std::string text = sql_prefix_ + continuation(anchor, generated);
   // Whether stopping here is allowed: the query is complete once its last token is finished.
   PrefixVerdict now = checker_.check(text + " ");
   ++stats_.checks;
@@ -62,7 +77,7 @@ void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int6
       }
       if (tokenizer_.is_special(static_cast<text::TokenId>(token))) continue;
       generated.push_back(static_cast<text::TokenId>(token));
-      std::string candidate = sql_prefix_ + tokenizer_.decode_bytes(generated, true);
+      std::string candidate = sql_prefix_ + continuation(anchor, generated);
       generated.pop_back();
       ++stats_.checks;
       if (checker_.check(candidate).viable) {

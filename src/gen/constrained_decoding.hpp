@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ class ConstrainedSqlDecoder {
  private:
   void process(std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size);
   bool is_stop(int64_t token) const;
+  // The text of `generated` as it continues the prompt. SentencePiece drops the leading space of
+  // the first piece of a decode ("▁count" alone is "count"), which would glue it to the prompt's
+  // "SELECT"; decoding after an anchor (the prompt's last non-special token) and cutting the
+  // anchor's own text keeps the space, for every tokenizer family.
+  std::string continuation(std::optional<text::TokenId> anchor, std::vector<text::TokenId>& generated) const;
 
   const text::Tokenizer& tokenizer_;
   SqlPrefixChecker checker_;
