@@ -164,7 +164,7 @@ class Parser {
     advance();
   }
   bool has_table_with_prefix(const std::string& prefix) const {
-    return checker_.is_prefix_of_known_word(prefix);  // tables are among the known words
+    return checker_.is_prefix_of_table(prefix);
   }
   // An optional alias after a source.
   void parse_optional_alias() {
@@ -519,6 +519,8 @@ SqlPrefixChecker::SqlPrefixChecker(const SchemaNames& schema) {
     }
   }
   for (const auto& [table, columns] : tables_) sorted_words_.push_back(table);
+  sorted_tables_ = sorted_words_;
+  std::sort(sorted_tables_.begin(), sorted_tables_.end());
   for (const auto& column : all_columns_) sorted_words_.push_back(column);
   sorted_names_ = sorted_words_;
   for (std::string_view word : kGrammarWords) sorted_words_.emplace_back(word);
@@ -547,6 +549,10 @@ bool SqlPrefixChecker::is_prefix_of_known_word(std::string_view lower_prefix) co
 
 bool SqlPrefixChecker::is_prefix_of_name(std::string_view lower_prefix) const {
   return has_word_with_prefix(sorted_names_, lower_prefix);
+}
+
+bool SqlPrefixChecker::is_prefix_of_table(std::string_view lower_prefix) const {
+  return has_word_with_prefix(sorted_tables_, lower_prefix);
 }
 
 PrefixVerdict SqlPrefixChecker::check(std::string_view sql) const {

@@ -53,12 +53,15 @@ class SqlPrefixChecker {
   bool is_prefix_of_known_word(std::string_view lower_prefix) const;
   // Whether some table or column name starts with `lower_prefix`.
   bool is_prefix_of_name(std::string_view lower_prefix) const;
+  // Whether some table name starts with `lower_prefix` (what may follow FROM / JOIN).
+  bool is_prefix_of_table(std::string_view lower_prefix) const;
 
  private:
   std::unordered_map<std::string, std::unordered_set<std::string>> tables_;  // table -> columns (lower case)
   std::unordered_set<std::string> all_columns_;
   std::vector<std::string> sorted_words_;  // tables, columns and grammar words, for prefix lookups
   std::vector<std::string> sorted_names_;  // tables and columns
+  std::vector<std::string> sorted_tables_;
 };
 
 }  // namespace t2sql

@@ -76,6 +76,10 @@ TEST(SqlPrefixChecker, UnfinishedTokens) {
   EXPECT_TRUE(checker.check("SEL").viable);
   EXPECT_FALSE(checker.check("SELX").viable);
   EXPECT_TRUE(checker.check("SELECT name FROM sin").viable);
+  // After FROM only table names may start: a column's prefix is not a table's.
+  EXPECT_FALSE(checker.check("SELECT name FROM coun").viable);
+  EXPECT_FALSE(checker.check("SELECT name FROM singer JOIN ag").viable);
+  EXPECT_TRUE(checker.check("SELECT name FROM singer JOIN conc").viable);
   EXPECT_TRUE(checker.check("SELECT name FROM singer WHERE country = 'Fra").viable);
   EXPECT_TRUE(checker.check("SELECT name FROM singer WHERE age <").viable);
   EXPECT_TRUE(checker.check("SELECT name FROM singer WHERE age !").viable);
