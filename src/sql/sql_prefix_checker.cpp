@@ -115,8 +115,10 @@ class Parser {
 
   // A name FROM may still define as an alias: a short ASCII identifier (T1, s, sc). Without this
   // bound any unknown word before FROM would stay viable forever.
+  // Every alias that Spider's gold queries use before FROM defines it is at most 2 characters
+  // ("T1"); allowing longer ones let a model write any identifier-like garbage there.
   static bool could_be_alias(std::string_view word) {
-    if (word.empty() || word.size() > 16 || std::isdigit(static_cast<unsigned char>(word[0]))) return false;
+    if (word.empty() || word.size() > 4 || std::isdigit(static_cast<unsigned char>(word[0]))) return false;
     return std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
   }
 

@@ -97,6 +97,8 @@ TEST(SqlPrefixChecker, UnfinishedTokens) {
   EXPECT_TRUE(checker.check("SELECT T1").viable);
   EXPECT_FALSE(checker.check("SELECT asiatVietเรียก").viable);
   EXPECT_FALSE(checker.check("SELECT averyveryverylongunknownword").viable);
+  EXPECT_FALSE(checker.check("SELECT Market_of").viable);
+  EXPECT_TRUE(checker.check("SELECT emp").viable);
   EXPECT_FALSE(checker.check("SELECT averyveryverylongunknownword.name").viable);
 }
 
