@@ -137,6 +137,21 @@ class Generator {
     return ColumnRef{table, candidates[below(candidates.size())]};
   }
 
+  // A table and two different nameable columns of it (the second numeric when asked): the
+  // shape of most two-column templates.
+  struct ColumnPair {
+    const Table* table;
+    ColumnRef first, second;
+  };
+  std::optional<ColumnPair> column_pair(bool numeric_second) {
+    const Table* t = any_table();
+    auto a = any_column(t, false);
+    if (!a) return std::nullopt;
+    auto b = any_column(t, numeric_second, a->column);
+    if (!b) return std::nullopt;
+    return ColumnPair{t, *a, *b};
+  }
+
   // Distinct non-null values of a column (read once, at most 30).
   const std::vector<Literal>& values(const ColumnRef& ref) {
     std::string key = ref.table->name + "." + ref.column->name;
@@ -183,49 +198,43 @@ class Generator {
   }
 
   std::optional<Pair> two_columns() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, false, a->column);
-    if (!b) return std::nullopt;
+    auto pair = column_pair(false);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
     std::string q = fmt::format(fmt::runtime(pick({"Show the {0} and {1} of all {2}.", "What are the {0} and {1} of each {3}?",
                                                    "List the {0} and {1} of every {3}.", "Find the {0} and the {1} of the {2}."})),
-                                a->nl(), b->nl(), plural_of(t), name_of(t));
-    return Pair{q, fmt::format("SELECT {} ,  {} FROM {}", a->column->name, b->column->name, t->name)};
+                                a.nl(), b.nl(), plural_of(t), name_of(t));
+    return Pair{q, fmt::format("SELECT {} ,  {} FROM {}", a.column->name, b.column->name, t->name)};
   }
 
   std::optional<Pair> where_text() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, false, a->column);
-    if (!b) return std::nullopt;
-    auto v = any_value(*b, false);
+    auto pair = column_pair(false);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto v = any_value(b, false);
     if (!v) return std::nullopt;
     std::string q = fmt::format(fmt::runtime(pick({"What is the {0} of the {2} whose {1} is {3}?", "Show the {0} of {4} with {1} {3}.",
                                                    "Find the {0} of the {4} whose {1} is {3}.", "Which {4} have {1} {3}? Give me their {0}."})),
-                                a->nl(), b->nl(), name_of(t), v->text, plural_of(t));
-    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {}  =  {}", a->column->name, t->name, b->column->name, v->sql)};
+                                a.nl(), b.nl(), name_of(t), v->text, plural_of(t));
+    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {}  =  {}", a.column->name, t->name, b.column->name, v->sql)};
   }
 
   std::optional<Pair> where_number() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, true, a->column);
-    if (!b) return std::nullopt;
-    auto v = any_value(*b, true);
+    auto pair = column_pair(true);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto v = any_value(b, true);
     if (!v) return std::nullopt;
     bool greater = below(2) == 0;
     std::string q = greater ? fmt::format(fmt::runtime(pick({"Show the {0} of {2} whose {1} is greater than {3}.",
                                                               "Which {2} have a {1} larger than {3}? List their {0}.",
                                                               "Find the {0} of {2} with {1} more than {3}."})),
-                                          a->nl(), b->nl(), plural_of(t), v->text)
+                                          a.nl(), b.nl(), plural_of(t), v->text)
                             : fmt::format(fmt::runtime(pick({"Show the {0} of {2} whose {1} is less than {3}.",
                                                               "Which {2} have a {1} smaller than {3}? List their {0}.",
                                                               "Find the {0} of {2} with {1} below {3}."})),
-                                          a->nl(), b->nl(), plural_of(t), v->text);
-    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {}  {}  {}", a->column->name, t->name, b->column->name, greater ? ">" : "<", v->sql)};
+                                          a.nl(), b.nl(), plural_of(t), v->text);
+    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {}  {}  {}", a.column->name, t->name, b.column->name, greater ? ">" : "<", v->sql)};
   }
 
   std::optional<Pair> aggregate() {
@@ -263,35 +272,31 @@ class Generator {
   }
 
   std::optional<Pair> ordered() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, false, a->column);
-    if (!b) return std::nullopt;
+    auto pair = column_pair(false);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
     bool descending = below(2) == 0;
     std::string q = descending ? fmt::format(fmt::runtime(pick({"List the {0} of all {2} ordered by {1} descending.",
                                                                  "Show the {0} of the {2} in descending order of {1}."})),
-                                             a->nl(), b->nl(), plural_of(t))
+                                             a.nl(), b.nl(), plural_of(t))
                                : fmt::format(fmt::runtime(pick({"List the {0} of all {2} ordered by {1}.",
                                                                  "Show the {0} of the {2} sorted by {1} in ascending order."})),
-                                             a->nl(), b->nl(), plural_of(t));
-    return Pair{q, fmt::format("SELECT {} FROM {} ORDER BY {}{}", a->column->name, t->name, b->column->name, descending ? " DESC" : "")};
+                                             a.nl(), b.nl(), plural_of(t));
+    return Pair{q, fmt::format("SELECT {} FROM {} ORDER BY {}{}", a.column->name, t->name, b.column->name, descending ? " DESC" : "")};
   }
 
   std::optional<Pair> superlative() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, true, a->column);
-    if (!b) return std::nullopt;
+    auto pair = column_pair(true);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
     bool highest = below(2) == 0;
     std::string q = highest ? fmt::format(fmt::runtime(pick({"What is the {0} of the {2} with the highest {1}?",
                                                               "Which {2} has the largest {1}? Give its {0}."})),
-                                          a->nl(), b->nl(), name_of(t))
+                                          a.nl(), b.nl(), name_of(t))
                             : fmt::format(fmt::runtime(pick({"What is the {0} of the {2} with the lowest {1}?",
                                                               "Which {2} has the smallest {1}? Give its {0}."})),
-                                          a->nl(), b->nl(), name_of(t));
-    return Pair{q, fmt::format("SELECT {} FROM {} ORDER BY {} {} LIMIT 1", a->column->name, t->name, b->column->name, highest ? "DESC" : "ASC")};
+                                          a.nl(), b.nl(), name_of(t));
+    return Pair{q, fmt::format("SELECT {} FROM {} ORDER BY {} {} LIMIT 1", a.column->name, t->name, b.column->name, highest ? "DESC" : "ASC")};
   }
 
   std::optional<Pair> distinct_values() {
@@ -365,12 +370,10 @@ class Generator {
   }
 
   std::optional<Pair> like_text() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, false, a->column);
-    if (!b) return std::nullopt;
-    auto v = any_value(*b, false);
+    auto pair = column_pair(false);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto v = any_value(b, false);
     if (!v) return std::nullopt;
     // A word of the value (letters only, 3+ characters) as the substring.
     std::vector<std::string> words;
@@ -387,8 +390,8 @@ class Generator {
     const std::string& part = one_of(words);
     std::string q = fmt::format(fmt::runtime(pick({"Which {2} have a {1} containing '{3}'? Show their {0}.",
                                                    "Find the {0} of {2} whose {1} contains the word {3}."})),
-                                a->nl(), b->nl(), plural_of(t), part);
-    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {} LIKE '%{}%'", a->column->name, t->name, b->column->name, part)};
+                                a.nl(), b.nl(), plural_of(t), part);
+    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {} LIKE '%{}%'", a.column->name, t->name, b.column->name, part)};
   }
 
   std::optional<Pair> most_common() {
@@ -410,27 +413,23 @@ class Generator {
   }
 
   std::optional<Pair> group_average() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, true, a->column);
-    if (!b) return std::nullopt;
+    auto pair = column_pair(true);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
     std::string q = fmt::format(fmt::runtime(pick({"What is the average {1} for each {0}?", "Show each {0} and the average {1} of its {2}."})),
-                                a->nl(), b->nl(), plural_of(t));
-    return Pair{q, fmt::format("SELECT {0} ,  avg({1}) FROM {2} GROUP BY {0}", a->column->name, b->column->name, t->name)};
+                                a.nl(), b.nl(), plural_of(t));
+    return Pair{q, fmt::format("SELECT {0} ,  avg({1}) FROM {2} GROUP BY {0}", a.column->name, b.column->name, t->name)};
   }
 
   std::optional<Pair> between() {
-    const Table* t = any_table();
-    auto a = any_column(t, false);
-    if (!a) return std::nullopt;
-    auto b = any_column(t, true, a->column);
-    if (!b) return std::nullopt;
-    auto low = any_value(*b, true), high = any_value(*b, true);
+    auto pair = column_pair(true);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto low = any_value(b, true), high = any_value(b, true);
     if (!low || !high || low->sql == high->sql) return std::nullopt;
     if (std::stod(low->sql) > std::stod(high->sql)) std::swap(low, high);
-    std::string q = fmt::format("Find the {} of {} whose {} is between {} and {}.", a->nl(), plural_of(t), b->nl(), low->text, high->text);
-    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {} BETWEEN {} AND {}", a->column->name, t->name, b->column->name, low->sql, high->sql)};
+    std::string q = fmt::format("Find the {} of {} whose {} is between {} and {}.", a.nl(), plural_of(t), b.nl(), low->text, high->text);
+    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {} BETWEEN {} AND {}", a.column->name, t->name, b.column->name, low->sql, high->sql)};
   }
 
   const Schema& schema_;
