@@ -32,14 +32,13 @@ bool ConstrainedSqlDecoder::is_stop(int64_t token) const {
   return std::find(stop_token_ids_.begin(), stop_token_ids_.end(), token) != stop_token_ids_.end();
 }
 
-std::string ConstrainedSqlDecoder::continuation(std::optional<text::TokenId> anchor, std::vector<text::TokenId>& generated) const {
-  if (!anchor) return tokenizer_.decode_bytes(generated, true);
-  std::string base = tokenizer_.decode_bytes(std::vector<text::TokenId>{*anchor}, true);
-  generated.insert(generated.begin(), *anchor);
+std::string ConstrainedSqlDecoder::continuation(const Anchor& anchor, std::vector<text::TokenId>& generated) const {
+  if (!anchor.token) return tokenizer_.decode_bytes(generated, true);
+  generated.insert(generated.begin(), *anchor.token);
   std::string whole = tokenizer_.decode_bytes(generated, true);
   generated.erase(generated.begin());
-  if (whole.compare(0, base.size(), base) != 0) return tokenizer_.decode_bytes(generated, true);
-  return whole.substr(base.size());
+  if (whole.compare(0, anchor.text.size(), anchor.text) != 0) return tokenizer_.decode_bytes(generated, true);
+  return whole.substr(anchor.text.size());
 }
 
 void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size) {
@@ -48,11 +47,13 @@ void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int6
   size_t prompt_length = sequence < prompt_lengths_.size() ? prompt_lengths_[sequence] : 0;
   std::vector<text::TokenId> generated;
   for (size_t i = std::min(prompt_length, ids.size()); i < ids.size(); ++i) generated.push_back(static_cast<text::TokenId>(ids[i]));
-  std::optional<text::TokenId> anchor;
-  for (size_t i = std::min(prompt_length, ids.size()); i > 0 && !anchor; --i) {
+  Anchor anchor;
+  for (size_t i = std::min(prompt_length, ids.size()); i > 0 && !anchor.token; --i) {
     auto token = static_cast<text::TokenId>(ids[i - 1]);
-    if (!tokenizer_.is_special(token)) anchor = token;
+    if (!tokenizer_.is_special(token)) anchor.token = token;
   }
+  // The anchor's own text, decoded once per step rather than once per candidate.
+  if (anchor.token) anchor.text = tokenizer_.decode_bytes(std::vector<text::TokenId>{*anchor.token}, true);
   std::string text = sql_prefix_ + continuation(anchor, generated);
   // Whether stopping here is allowed: the query is complete once its last token is finished.
   PrefixVerdict now = checker_.check(text + " ");

@@ -55,7 +55,11 @@ class ConstrainedSqlDecoder {
   // the first piece of a decode ("▁count" alone is "count"), which would glue it to the prompt's
   // "SELECT"; decoding after an anchor (the prompt's last non-special token) and cutting the
   // anchor's own text keeps the space, for every tokenizer family.
-  std::string continuation(std::optional<text::TokenId> anchor, std::vector<text::TokenId>& generated) const;
+  struct Anchor {
+    std::optional<text::TokenId> token;
+    std::string text;  // decode of `token` alone
+  };
+  std::string continuation(const Anchor& anchor, std::vector<text::TokenId>& generated) const;
 
   const text::Tokenizer& tokenizer_;
   SqlPrefixChecker checker_;
