@@ -6,7 +6,8 @@
 #
 # --limit N evaluates the first N dev examples (the same N for every variant; the gold file is
 # cut to match). Each variant's predictions are resumable: rerunning the script continues where an
-# interrupted run stopped. Needs the built binaries (build/release or $T2SQL_BUILD) and python3
+# interrupted run stopped. Every variant starts from bench/ablation_base.yaml (greedy, no tweak),
+# which overrides the model folder's inference.yaml, and adds its own flags. Needs the built binaries (build/release or $T2SQL_BUILD) and python3
 # for the aggregation (standard library only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +47,8 @@ for entry in "${variants[@]}"; do
   if [[ -n $only && ",$only," != *",$name,"* ]]; then continue; fi
   echo "== $name: $flags" >&2
   # shellcheck disable=SC2086
-  "$t2sql" predict --split dev --limit "$limit" --out "$out/$name.sql" --resume "${model_flag[@]}" $flags >&2
+  "$t2sql" predict --split dev --limit "$limit" --out "$out/$name.sql" --resume "${model_flag[@]}" \
+    --config "$root/bench/ablation_base.yaml" $flags >&2
   "$t2sql" eval --gold "$out/gold.sql" --pred "$out/$name.sql" --etype all --json "$out/$name.eval.jsonl" >"$out/$name.eval.txt"
 done
 

@@ -115,6 +115,14 @@ def reference_run(directory, prompt_length, new_tokens, threads):
                       "ms_per_token": 1000 * (last - first) / (new_tokens - 1), "rss_mb": rss}))
 
 
+def reference_env(threads):
+    """torch.set_num_threads does not reach OpenBLAS's own pool (t2sql's --threads sets both), so
+    pin it for the reference too: otherwise its matrix products use every core."""
+    env = dict(os.environ)
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
+    return env
+
+
 def engine_run(binary, directory, prompt_length, new_tokens, threads, vocab):
     ids = " ".join(str(3 + i % (vocab - 3)) for i in range(prompt_length))
     out = subprocess.run([binary, "generate", "--model", directory, "--ids", ids, "--max-new-tokens", str(new_tokens),
@@ -148,7 +156,8 @@ def main():
             for prompt_length in map(int, args.prompts.split(",")):
                 engine = engine_run(binary, directory, prompt_length, args.new_tokens, args.threads, SIZES[size]["vocab_size"])
                 out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
-                                      str(args.new_tokens), str(args.threads)], capture_output=True, text=True, check=True)
+                                      str(args.new_tokens), str(args.threads)], capture_output=True, text=True, check=True,
+                                     env=reference_env(args.threads))
                 reference = json.loads(out.stdout)
                 print(f"| {size} | {params / 1e6:.1f}M | {prompt_length} | {engine['prefill']:.0f} | {reference['prefill']:.0f} | "
                       f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "

@@ -114,7 +114,9 @@ def main():
                 [binary, path, "--batch", shape[0], "--seq", shape[1], "--completion", shape[2], "--steps", shape[3],
                  "--threads", shape[4]], text=True).strip().splitlines()[-1])
             theirs = json.loads(subprocess.check_output(
-                [sys.executable, os.path.abspath(__file__), "--peer", path] + shape, text=True).strip().splitlines()[-1])
+                [sys.executable, os.path.abspath(__file__), "--peer", path] + shape, text=True,
+                # torch.set_num_threads does not reach OpenBLAS's own pool; t2sql's --threads sets both.
+                env=dict(os.environ, OPENBLAS_NUM_THREADS=shape[4])).strip().splitlines()[-1])
             print(f"| {size} | {ours['params'] / 1e6:.1f}M | {ours['tokens_per_s']:.0f} | {theirs['tokens_per_s']:.0f} | "
                   f"{ours['tokens_per_s'] / theirs['tokens_per_s']:.2f}x | {ours['step_s']:.3f} | {theirs['step_s']:.3f} | "
                   f"{ours['peak_rss_mb']:.0f} | {theirs['peak_rss_mb']:.0f} |", flush=True)

@@ -18,11 +18,13 @@
 #include "common/file_io.hpp"
 #include "data/packing.hpp"
 #include "nn/llama_config.hpp"
+#include "nn/threads.hpp"
 #include "train/sft_trainer.hpp"
 
 using namespace t2sql;
 
 int main(int argc, char** argv) try {
+  nn::reexec_with_better_blas_core(argv);  // as t2sql-model does
   if (argc < 2) {
     std::fprintf(stderr, "usage: train_step CONFIG_JSON --batch B --seq T --completion C --steps N [--warmup W] [--threads K]\n");
     return 2;

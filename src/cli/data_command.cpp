@@ -103,6 +103,9 @@ int run_prep(const DataFlags& flags) {
   fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
              summary.spider_records + summary.synthetic_records + summary.augmented_records, summary.spider_records,
              summary.synthetic_records, summary.augmented_records, summary.augmented_databases, summary.bytes, flags.out);
+  if (summary.augmented_dropped_as_dev > 0) {
+    fmt::print("left out {} augmented pairs that repeat a dev question or query\n", summary.augmented_dropped_as_dev);
+  }
   return 0;
 }
 

@@ -5,8 +5,10 @@
 
 #include "cli/command_registry.hpp"
 #include "common/error.hpp"
+#include "nn/threads.hpp"
 
 int main(int argc, char** argv) {
+  t2sql::nn::reexec_with_better_blas_core(argv);
   CLI::App app{"t2sql model commands (LibTorch)"};
   app.set_version_flag("--version", std::string("t2sql ") + T2SQL_VERSION);
   app.require_subcommand(1);

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <cctype>
 #include <map>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
@@ -52,6 +54,20 @@ void append_record(std::string& out, const std::vector<ChatMessage>& conversatio
   out += record.dump();
   out += '\n';
 }
+// A question or query compared without case, runs of spaces or the final punctuation.
+std::string comparable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == '?' || out.back() == '.' || out.back() == ';')) out.pop_back();
+  return out;
+}
+
 // Appends the templated pairs of each database (sorted by db_id, so the file is reproducible).
 void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::string& text, PrepSummary& summary) {
   std::map<std::string, SpiderSplit> databases;
@@ -59,6 +75,13 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::stri
     for (const SpiderExample& example : corpus.examples(split)) databases.emplace(example.db_id, split);
   if (options.augment_all_databases)
     for (const auto& [db_id, schema] : corpus.table_schemas(SpiderSplit::kDev)) databases.emplace(db_id, SpiderSplit::kDev);
+  std::set<std::pair<std::string, std::string>> dev_texts;  // (db_id, comparable question or query)
+  if (options.augment_all_databases) {
+    for (const SpiderExample& example : corpus.examples(SpiderSplit::kDev)) {
+      dev_texts.emplace(example.db_id, comparable(example.question));
+      dev_texts.emplace(example.db_id, comparable(example.query));
+    }
+  }
   AugmentOptions augment{options.augment_per_database, options.seed};
   ProgressBar progress("augment", static_cast<int64_t>(databases.size()), options.progress);
   for (const auto& [db_id, split] : databases) {
@@ -70,6 +93,10 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::stri
     if (!pairs.empty()) ++summary.augmented_databases;
     const std::string schema_text = pairs.empty() ? std::string() : corpus.schema_text(db_id, split, options.prompt);
     for (const SpiderExample& pair : pairs) {
+      if (dev_texts.contains({db_id, comparable(pair.question)}) || dev_texts.contains({db_id, comparable(pair.query)})) {
+        ++summary.augmented_dropped_as_dev;
+        continue;
+      }
       append_record(text, build_conversation(schema_text, pair.question, pair.query, options.prompt.roles), db_id, "augment");
       ++summary.augmented_records;
     }

@@ -27,7 +27,9 @@ struct PrepOptions {
   PromptOptions prompt;
   // Templated pairs per database (data/augment.hpp), appended after the Spider and synthetic
   // records; 0: none. `augment_all_databases` also covers the dev databases (every database of
-  // tables.json), otherwise only those of the chosen Spider splits.
+  // tables.json), otherwise only those of the chosen Spider splits. A pair whose question or query
+  // equals (case and spacing aside) a dev example's on the same database is dropped, so the
+  // augmentation never hands the model a dev answer.
   int augment_per_database = 0;
   bool augment_all_databases = false;
   bool progress = true;  // progress bar on stderr (only when it is a terminal)
@@ -38,6 +40,7 @@ struct PrepSummary {
   size_t synthetic_records = 0;
   size_t augmented_records = 0;
   size_t augmented_databases = 0;
+  size_t augmented_dropped_as_dev = 0;  // pairs left out because they repeat a dev example
   size_t bytes = 0;
 };
 

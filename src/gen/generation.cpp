@@ -330,7 +330,10 @@ std::vector<GenerationResult> generate(nn::LlamaModel& model, const std::vector<
                                        const GenerationConfig& config, const GenerationHooks& hooks) {
   validate(model, prompts, config, hooks);
   if (prompts.empty()) return {};
-  torch::NoGradGuard no_grad;
+  // Inference mode, not just no-grad: tensors made here skip version counters and autograd
+  // dispatch, which is most of a small model's per-token cost. Nothing made here escapes as a
+  // tensor (results are id vectors), so no inference tensor can reach a later backward pass.
+  c10::InferenceMode inference_mode;
   if (config.num_beams > 1) {
     std::vector<GenerationResult> results;
     for (std::size_t i = 0; i < prompts.size(); ++i) results.push_back(beam_search(model, prompts[i], i, config, hooks));

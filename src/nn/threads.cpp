@@ -3,6 +3,11 @@
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 
 #include "common/error.hpp"
@@ -20,6 +25,34 @@ int configure_threads(int threads) {
     set_blas_threads(threads);
   }
   return threads;
+}
+
+std::string better_blas_core() {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return "";
+  using CoreName = char* (*)();
+  auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (core_name == nullptr) return "";
+  std::string_view chosen = core_name();
+  // Kernel sets without AVX2 that OpenBLAS falls back to when it cannot identify the CPU.
+  constexpr std::array<std::string_view, 10> kOld = {"Prescott", "Core2",  "Penryn", "Dunnington", "Nehalem",
+                                                     "Katmai",   "Coppermine", "Northwood", "Atom", "Banias"};
+  bool old = false;
+  for (auto name : kOld) old = old || chosen == name;
+  if (!old) return "";
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+    return "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  return "";
+}
+
+void reexec_with_better_blas_core(char** argv) {
+  std::string core = better_blas_core();
+  if (core.empty()) return;
+  if (::setenv("OPENBLAS_CORETYPE", core.c_str(), 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  ::unsetenv("OPENBLAS_CORETYPE");  // exec failed: carry on with the kernels already loaded
 }
 
 }  // namespace t2sql::nn

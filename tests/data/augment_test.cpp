@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <set>
 
 #include "common/file_io.hpp"
@@ -142,6 +143,48 @@ TEST(SftPrep, AugmentAppendsTemplatedRecordsWithTheDatabaseSchema) {
   options.augment_all_databases = true;
   PrepSummary all = prepare_sft_dataset(corpus, options, dir.path() / "all.jsonl");
   EXPECT_EQ(all.augmented_databases, summary.augmented_databases + 20);  // + the dev databases
+}
+
+// Templates like "How many singers are there?" can reproduce a dev question word for word on a dev
+// database; such pairs (and pairs whose query is a dev gold query) are left out.
+TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
+  TempDir dir;
+  SpiderCorpus corpus(testing_support::vendored_spider_dir());
+  PrepOptions options;
+  options.num_train = 0;
+  options.prompt.schema_format = SchemaFormat::kCompact;
+  options.prompt.roles = ConversationRoles::kUserOnly;
+  options.augment_per_database = 30;
+  options.augment_all_databases = true;
+  options.progress = false;
+  PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "all.jsonl");
+  EXPECT_GT(summary.augmented_dropped_as_dev, 0u);  // 30 per database reproduces a few
+  auto squeeze = [](std::string text) {
+    std::string out;
+    for (char c : text) {
+      if (c == ' ' || c == '?') continue;
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+  };
+  std::set<std::string> dev;
+  for (const SpiderExample& example : corpus.examples(SpiderSplit::kDev)) {
+    dev.insert(example.db_id + "|" + squeeze(example.question));
+    dev.insert(example.db_id + "|" + squeeze("SELECT" + example.query.substr(6)));
+  }
+  size_t checked = 0;
+  for_each_jsonl_record(dir.path() / "all.jsonl", [&](const nlohmann::json& record, int) {
+    const std::string db_id = record["db_id"];
+    const std::string user = record["prompt"][0]["content"];
+    size_t question = user.rfind("\n-- ");
+    ASSERT_NE(question, std::string::npos);
+    std::string text = user.substr(question + 4, user.find('\n', question + 1) - question - 4);
+    EXPECT_FALSE(dev.contains(db_id + "|" + squeeze(text))) << db_id << ": " << text;
+    const std::string sql = "SELECT" + record["completion"][0]["content"].get<std::string>();
+    EXPECT_FALSE(dev.contains(db_id + "|" + squeeze(sql))) << db_id << ": " << sql;
+    ++checked;
+  });
+  EXPECT_EQ(checked, summary.augmented_records);
 }
 
 }  // namespace
