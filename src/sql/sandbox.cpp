@@ -164,11 +164,6 @@ std::unique_ptr<SqlSandbox::Connection> SqlSandbox::acquire() const {
   sqlite3_db_config(connection->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   sqlite3_limit(connection->db, SQLITE_LIMIT_ATTACHED, 0);
   sqlite3_limit(connection->db, SQLITE_LIMIT_LENGTH, 100'000'000);
-  // Set before the authorizer (which refuses these): pages through a read-only memory map instead
-  // of a copy per read, a page cache that holds a Spider database whole, and sorts and GROUP BY
-  // temporaries in memory. All three are per connection and change nothing in the file.
-  sqlite3_exec(connection->db, "PRAGMA mmap_size=268435456; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
-               nullptr, nullptr, nullptr);
   sqlite3_set_authorizer(connection->db, authorize, nullptr);
   // Touch the schema now: a file that is not a database fails here rather than on the first query.
   sqlite3_stmt* probe = nullptr;
