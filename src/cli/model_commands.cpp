@@ -25,6 +25,7 @@ constexpr std::array kModelCommands = {
     ModelCommand{"dpo-data", "build preference pairs from the model's own samples"},
     ModelCommand{"merge", "linear / slerp / ties / dare / moe merges from YAML"},
     ModelCommand{"quantize", "weight-only int8 / 4-bit quantization"},
+    ModelCommand{"perplexity", "completion-token loss and perplexity on prepared records"},
     ModelCommand{"serve", "HTTP API and web UI"},
     ModelCommand{"model-info", "describe a checkpoint and the LibTorch build (threads, BLAS)"},
 };
