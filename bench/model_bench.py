@@ -2,13 +2,14 @@
 (tools/reference_model) with a KV cache, on the same random weights.
 
 Usage: /usr/bin/python3 bench/model_bench.py BUILD_DIR [--sizes 10m,100m] [--threads 1]
-         [--prompts 16,64,256] [--new-tokens 32]
+         [--prompts 16,64,256] [--new-tokens 32] [--plot FILE.svg]
 Writes random checkpoints to a temporary folder, then for every size and prompt length runs
   t2sql-model generate --timings (one process per run) and
   this script's reference (one fresh process per run: peak RSS is per process).
 """
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -145,7 +146,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--prompts", default="16,64,256")
     parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--plot", help="write an SVG of decode ms/token against the prompt length")
     args = parser.parse_args()
+    points = []  # (size, prompt length, engine ms/token, reference ms/token)
     binary = os.path.join(args.build_dir, "t2sql-model")
     with tempfile.TemporaryDirectory() as tmp:
         print("| size | params | prompt | engine prefill tok/s | ref prefill tok/s | engine decode tok/s | ref decode tok/s | decode ratio | engine ms/token | ref ms/token | engine RSS MB | ref RSS MB |")
@@ -163,6 +166,46 @@ def main():
                       f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "
                       f"{engine['ms_per_token']:.2f} | {reference['ms_per_token']:.2f} | {engine['rss_mb']:.0f} | {reference['rss_mb']:.0f} |",
                       flush=True)
+                points.append((size, prompt_length, engine["ms_per_token"], reference["ms_per_token"]))
+    if args.plot:
+        write_plot(args.plot, points, args.threads)
+
+
+def write_plot(path, points, threads):
+    """One panel per size: decode ms/token of the engine and the reference against the prompt
+    length (log scale). Flat lines mean the KV cache keeps a step independent of the context."""
+    sizes = list(dict.fromkeys(p[0] for p in points))
+    width, panel_h, left, top = 640, 220, 70, 30
+    height = top + len(sizes) * (panel_h + 50)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<text x="{left}" y="18">Decode time per token vs prompt length ({threads} thread(s)): t2sql (blue), python3-torch eager (orange)</text>']
+    for index, size in enumerate(sizes):
+        rows = [p for p in points if p[0] == size]
+        y0 = top + index * (panel_h + 50)
+        xs = [math.log2(r[1]) for r in rows]
+        x_lo, x_hi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+        y_hi = max(max(r[2], r[3]) for r in rows) * 1.15
+        def px(v):
+            return left + (v - x_lo) / (x_hi - x_lo) * (width - left - 30)
+        def py(v):
+            return y0 + panel_h - v / y_hi * panel_h
+        out.append(f'<rect x="{left}" y="{y0}" width="{width - left - 30}" height="{panel_h}" fill="none" stroke="#999"/>')
+        out.append(f'<text x="{left + 5}" y="{y0 + 15}">{size}</text>')
+        for k in range(5):
+            v = y_hi * k / 4
+            out.append(f'<text x="{left - 5}" y="{py(v) + 4:.1f}" text-anchor="end">{v:.1f}</text>')
+        out.append(f'<text x="12" y="{y0 + panel_h / 2}" transform="rotate(-90 12 {y0 + panel_h / 2})">ms/token</text>')
+        for r in rows:
+            out.append(f'<text x="{px(math.log2(r[1])):.1f}" y="{y0 + panel_h + 16}" text-anchor="middle">{r[1]}</text>')
+        out.append(f'<text x="{width / 2}" y="{y0 + panel_h + 32}" text-anchor="middle">prompt tokens</text>')
+        for column, colour in ((2, "#4c78a8"), (3, "#f58518")):
+            line = " ".join(f"{px(math.log2(r[1])):.1f},{py(r[column]):.1f}" for r in rows)
+            out.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            for r in rows:
+                out.append(f'<circle cx="{px(math.log2(r[1])):.1f}" cy="{py(r[column]):.1f}" r="3" fill="{colour}"/>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
 
 
 if __name__ == "__main__":
