@@ -9,6 +9,7 @@
 
 #include "cli/command_registry.hpp"
 #include "cli/demo_examples.hpp"
+#include "cli/model_commands.hpp"
 #include "common/error.hpp"
 #include "common/paths.hpp"
 #include "data/dataset_stats.hpp"
@@ -67,6 +68,7 @@ const CommandRegistrar registrar(5, [](CLI::App& app) {
       std::vector<char*> argv;
       for (auto& argument : arguments) argv.push_back(argument.data());
       argv.push_back(nullptr);
+      prepare_model_environment();
       ::execv(binary.c_str(), argv.data());
       fail(ErrorCode::kIo, "cannot start {}", binary);
     }

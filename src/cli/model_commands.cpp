@@ -5,11 +5,13 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "common/error.hpp"
 #include "common/paths.hpp"
+#include "common/system_info.hpp"
 
 namespace t2sql::cli {
 namespace {
@@ -49,6 +51,13 @@ std::string model_commands_help() {
   return help;
 }
 
+void prepare_model_environment() {
+  // OpenBLAS reads this only when it loads: choosing here spares t2sql-model a second start.
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+    if (std::string core = blas_core_for_cpu(); !core.empty()) ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+  }
+}
+
 int exec_model_binary(int /*argc*/, char** argv) {
   const std::filesystem::path binary = executable_dir() / "t2sql-model";
   std::error_code ec;
@@ -59,6 +68,7 @@ int exec_model_binary(int /*argc*/, char** argv) {
                  argv[1], binary.c_str());
     return static_cast<int>(ErrorCode::kUnsupported);
   }
+  prepare_model_environment();
   ::execv(binary.c_str(), argv);
   std::fprintf(stderr, "error: cannot start %s: %s\n", binary.c_str(), std::strerror(errno));
   return static_cast<int>(ErrorCode::kIo);

@@ -50,4 +50,13 @@ int hardware_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+std::string blas_core_for_cpu() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+    return "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  return "";
+}
+
 }  // namespace t2sql

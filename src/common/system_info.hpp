@@ -19,4 +19,11 @@ BlasInfo loaded_blas();
 
 int hardware_threads();
 
+// The OpenBLAS kernel set (an OPENBLAS_CORETYPE value) this CPU runs best: "SkylakeX" with
+// AVX-512 F/BW/VL, "Haswell" with AVX2 + FMA, "" otherwise. OpenBLAS picks its kernels from the
+// CPU's family/model numbers, which virtual machines often hide; it then falls back to SSE3 kernels
+// that are 1.5-2x slower. The front sets this before starting t2sql-model (when the user has not
+// set OPENBLAS_CORETYPE), since OpenBLAS reads the variable only when it loads.
+std::string blas_core_for_cpu();
+
 }  // namespace t2sql

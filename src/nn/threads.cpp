@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/system_info.hpp"
 
 namespace t2sql::nn {
 
@@ -39,12 +40,7 @@ std::string better_blas_core() {
   bool old = false;
   for (auto name : kOld) old = old || chosen == name;
   if (!old) return "";
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
-    return "SkylakeX";
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
-  return "";
+  return blas_core_for_cpu();
 }
 
 void reexec_with_better_blas_core(char** argv) {

@@ -21,6 +21,8 @@ std::string better_blas_core();
 
 // Re-executes this program with OPENBLAS_CORETYPE set when better_blas_core() names one, so the
 // new process loads OpenBLAS with the right kernels (the variable is read only at load time).
+// The `t2sql` front sets the variable itself before starting t2sql-model, which saves this second
+// LibTorch load; this covers t2sql-model started directly.
 // Returns only when no re-execution is needed or it failed (then the program goes on as is).
 void reexec_with_better_blas_core(char** argv);
 
