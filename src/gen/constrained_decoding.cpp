@@ -41,6 +41,43 @@ std::string ConstrainedSqlDecoder::continuation(const Anchor& anchor, std::vecto
   return whole.substr(anchor.text.size());
 }
 
+std::string ConstrainedSqlDecoder::candidate_text(const std::string& text, std::optional<text::TokenId> previous,
+                                                  const std::string& previous_text, text::TokenId token, const Anchor& anchor,
+                                                  std::vector<text::TokenId>& generated) const {
+  if (previous) {
+    std::string pair = tokenizer_.decode_bytes(std::vector<text::TokenId>{*previous, token}, true);
+    if (pair.compare(0, previous_text.size(), previous_text) == 0) return text + pair.substr(previous_text.size());
+  }
+  generated.push_back(token);
+  std::string whole = sql_prefix_ + continuation(anchor, generated);
+  generated.pop_back();
+  return whole;
+}
+
+namespace {
+
+// Token ids of the `count` largest finite-or-not logits, best first (ties: lower id first), in one
+// pass with a small heap instead of sorting the vocabulary.
+std::vector<int64_t> top_tokens(const float* logits, int64_t vocab_size, int64_t count) {
+  auto worse = [&](int64_t a, int64_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  std::vector<int64_t> heap;  // min-heap under `worse`: the front is the weakest kept
+  heap.reserve(static_cast<size_t>(count) + 1);
+  for (int64_t token = 0; token < vocab_size; ++token) {
+    if (static_cast<int64_t>(heap.size()) < count) {
+      heap.push_back(token);
+      std::push_heap(heap.begin(), heap.end(), worse);
+    } else if (worse(token, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), worse);
+      heap.back() = token;
+      std::push_heap(heap.begin(), heap.end(), worse);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), worse);
+  return heap;
+}
+
+}  // namespace
+
 void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int64_t>& ids, float* logits, int64_t vocab_size) {
   auto start = std::chrono::steady_clock::now();
   ++stats_.steps;
@@ -58,34 +95,34 @@ void ConstrainedSqlDecoder::process(std::size_t sequence, const std::vector<int6
   // Whether stopping here is allowed: the query is complete once its last token is finished.
   PrefixVerdict now = checker_.check(text + " ");
   ++stats_.checks;
+  // Candidates extend `text` by the text they add after the last token.
+  std::optional<text::TokenId> previous = generated.empty() ? anchor.token : std::optional<text::TokenId>(generated.back());
+  std::string previous_text;
+  if (previous) previous_text = generated.empty() ? anchor.text : tokenizer_.decode_bytes(std::vector<text::TokenId>{*previous}, true);
 
-  // Candidates by decreasing logit, found lazily: only the first rounds * top_k are ever ranked.
+  // Candidates by decreasing logit: only the first rounds * top_k are ever ranked.
   int64_t limit = std::min<int64_t>(vocab_size, options_.top_k * options_.max_rounds);
-  std::vector<int64_t> order(vocab_size);
-  std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + limit, order.end(),
-                    [&](int64_t a, int64_t b) { return logits[a] > logits[b]; });
+  std::vector<int64_t> order = top_tokens(logits, vocab_size, limit);
   std::vector<int64_t> allowed;
+  bool enough = false;
   for (int64_t round = 0; round < options_.max_rounds && allowed.empty(); ++round) {
     int64_t begin = round * options_.top_k;
     int64_t end = std::min(limit, begin + options_.top_k);
-    for (int64_t rank = begin; rank < end; ++rank) {
-      int64_t token = order[rank];
+    for (int64_t rank = begin; rank < end && !enough; ++rank) {
+      int64_t token = order[static_cast<size_t>(rank)];
       if (!std::isfinite(logits[token])) continue;
       if (is_stop(token)) {
         if (now.complete) allowed.push_back(token);
-        continue;
+      } else if (!tokenizer_.is_special(static_cast<text::TokenId>(token))) {
+        std::string candidate = candidate_text(text, previous, previous_text, static_cast<text::TokenId>(token), anchor, generated);
+        ++stats_.checks;
+        if (checker_.check(candidate).viable) {
+          allowed.push_back(token);
+        } else {
+          ++stats_.rejected;
+        }
       }
-      if (tokenizer_.is_special(static_cast<text::TokenId>(token))) continue;
-      generated.push_back(static_cast<text::TokenId>(token));
-      std::string candidate = sql_prefix_ + continuation(anchor, generated);
-      generated.pop_back();
-      ++stats_.checks;
-      if (checker_.check(candidate).viable) {
-        allowed.push_back(token);
-      } else {
-        ++stats_.rejected;
-      }
+      enough = options_.enough_viable > 0 && static_cast<int64_t>(allowed.size()) >= options_.enough_viable;
     }
   }
   if (allowed.empty()) {

@@ -24,6 +24,9 @@ namespace t2sql::gen {
 struct ConstrainedDecodingOptions {
   int64_t top_k = 8;      // candidates checked per step (per round)
   int64_t max_rounds = 4; // batches of top_k tried before falling back to stop tokens
+  // Stop checking once this many candidates survived (0: check every candidate of the round).
+  // Greedy decoding keeps only the best survivor, so 1 gives it the same tokens for fewer checks.
+  int64_t enough_viable = 0;
 };
 
 struct ConstrainedDecodingStats {
@@ -60,6 +63,13 @@ class ConstrainedSqlDecoder {
     std::string text;  // decode of `token` alone
   };
   std::string continuation(const Anchor& anchor, std::vector<text::TokenId>& generated) const;
+  // The query text with `token` appended to `text` (the text so far). Decodes only the pair
+  // (`previous`: the last generated token or the anchor, whose text is `previous_text`) and cuts
+  // `previous_text`, instead of the whole answer per candidate; decodes everything when the pair
+  // does not start with `previous_text`.
+  std::string candidate_text(const std::string& text, std::optional<text::TokenId> previous,
+                             const std::string& previous_text, text::TokenId token, const Anchor& anchor,
+                             std::vector<text::TokenId>& generated) const;
 
   const text::Tokenizer& tokenizer_;
   SqlPrefixChecker checker_;

@@ -218,6 +218,7 @@ class BeamHypotheses {
     return worst_score_ >= highest;
   }
 
+  bool empty() const { return beams_.empty(); }
   const Hypothesis& best() const {
     return *std::max_element(beams_.begin(), beams_.end(),
                              [](const Hypothesis& a, const Hypothesis& b) { return a.score < b.score; });
@@ -271,6 +272,7 @@ GenerationResult beam_search(nn::LlamaModel& model, const std::vector<int64_t>& 
     std::vector<double> next_score;
     for (int64_t rank = 0; rank < top_values.size(0) && static_cast<int64_t>(next_beam.size()) < beams; ++rank) {
       double value = top_values[rank].item<double>();
+      if (!std::isfinite(value)) break;  // sorted: everything after is forbidden too
       int64_t index = top_indices[rank].item<int64_t>();
       int64_t beam = index / vocab;
       int64_t token = index % vocab;
@@ -285,8 +287,17 @@ GenerationResult beam_search(nn::LlamaModel& model, const std::vector<int64_t>& 
         next_score.push_back(value);
       }
     }
-    if (static_cast<int64_t>(next_beam.size()) < beams) {
-      fail(ErrorCode::kInvalidArgument, "beam search found fewer than {} continuations (logits processor too strict?)", beams);
+    // A logits processor (constrained decoding) can leave fewer allowed continuations than beams.
+    // Then every beam has finished or been cut off: stop. Or some have: the missing beams become
+    // dead copies scored -inf, which keep the shapes and never win.
+    if (next_beam.empty()) {
+      done = true;
+      break;
+    }
+    while (static_cast<int64_t>(next_beam.size()) < beams) {
+      next_beam.push_back(next_beam.front());
+      next_token.push_back(next_token.front());
+      next_score.push_back(-std::numeric_limits<double>::infinity());
     }
     done = hypotheses.is_done(top_values.max().item<double>(), length);
     std::vector<std::vector<int64_t>> reordered(beams);
@@ -301,8 +312,9 @@ GenerationResult beam_search(nn::LlamaModel& model, const std::vector<int64_t>& 
     cache.select_rows(rows);
     logits = model->forward(torch::tensor(next_token, torch::kInt64).unsqueeze(1).to(device), {}, {}, &cache, 1);
   }
-  if (!done) {
+  if (!done || hypotheses.empty()) {
     for (int64_t b = 0; b < beams; ++b) {
+      if (!std::isfinite(beam_scores[b]) && !hypotheses.empty()) continue;  // a dead beam
       hypotheses.add(generated[b], beam_scores[b], static_cast<int64_t>(generated[b].size()), FinishReason::kLength);
     }
   }

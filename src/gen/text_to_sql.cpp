@@ -264,7 +264,9 @@ struct TextToSqlPipeline::Impl {
     std::unique_ptr<ConstrainedSqlDecoder> decoder;
     if (constrain_to != nullptr) {
       decoder = std::make_unique<ConstrainedSqlDecoder>(*tokenizer, *constrain_to, "SELECT", std::vector<size_t>{prompt.size()},
-                                                        stop_ids, ConstrainedDecodingOptions{options.constrained_top_k, 4});
+                                                        stop_ids,
+                                                        // Greedy keeps the best survivor only: stop at the first.
+                                                        ConstrainedDecodingOptions{options.constrained_top_k, 4, config.num_beams == 1 ? 1 : 0});
       hooks.logits_processor = decoder->processor();
     }
     generated.results = generate(model, {prompt}, config, hooks);

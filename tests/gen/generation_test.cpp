@@ -194,6 +194,42 @@ TEST(Generation, LogitsProcessorConstrainsTokens) {
   EXPECT_THROW(generate(fixture.model, {prompt}, greedy_config(2), hooks), Error);
 }
 
+// Constrained decoding can allow fewer tokens than there are beams: the beams that find nothing
+// allowed die (-inf) instead of failing the search.
+TEST(Generation, BeamSearchSurvivesFewerAllowedTokensThanBeams) {
+  auto fixture = load("llama_gqa");
+  auto prompt = fixture.ids("input_ids", 0);
+  GenerationHooks hooks;
+  // Two tokens allowed for two steps, then only the two stop tokens: the 2 x 2 best candidates of
+  // the third step are all stops, so no beam can continue.
+  hooks.logits_processor = [&](std::size_t, const std::vector<int64_t>& ids, float* logits, int64_t vocab) {
+    bool opening = ids.size() - prompt.size() < 2;
+    for (int64_t id = 0; id < vocab; ++id) {
+      bool allowed = opening ? (id == 4 || id == 5) : (id == 7 || id == 9);
+      if (!allowed) logits[id] = -std::numeric_limits<float>::infinity();
+    }
+  };
+  auto config = greedy_config(6);
+  config.num_beams = 2;
+  config.stop_token_ids = {7, 9};
+  auto result = generate(fixture.model, {prompt}, config, hooks);
+  ASSERT_EQ(result[0].tokens.size(), 3u);
+  EXPECT_TRUE(result[0].tokens[2] == 7 || result[0].tokens[2] == 9);
+  EXPECT_EQ(result[0].finish_reason, FinishReason::kStopToken);
+  ASSERT_FALSE(result[0].hypotheses.empty());
+  for (const auto& hypothesis : result[0].hypotheses) EXPECT_TRUE(hypothesis.back() == 7 || hypothesis.back() == 9);
+  // Without a stop token the single allowed path runs to the length limit.
+  hooks.logits_processor = [](std::size_t, const std::vector<int64_t>&, float* logits, int64_t vocab) {
+    for (int64_t id = 0; id < vocab; ++id) {
+      if (id != 4) logits[id] = -std::numeric_limits<float>::infinity();
+    }
+  };
+  config.stop_token_ids = {};
+  result = generate(fixture.model, {prompt}, config, hooks);
+  EXPECT_EQ(result[0].tokens, (std::vector<int64_t>(6, 4)));
+  EXPECT_EQ(result[0].finish_reason, FinishReason::kLength);
+}
+
 TEST(Generation, BadRequestsAreErrors) {
   auto fixture = load("llama_gqa");  // context 64, vocab 48
   EXPECT_THROW(generate(fixture.model, {{}}, greedy_config(2)), Error);
