@@ -4,6 +4,8 @@
 // (SQLite identifiers are case-insensitive, and Spider mixes cases between tables.json and files).
 #pragma once
 
+#include "common/ascii.hpp"  // ascii_lower: identifiers compare case-insensitively
+
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -86,8 +88,5 @@ SchemaDifferences compare_schemas(const Schema& from_tables_json, const Schema& 
 // True for SQLite's own tables (sqlite_sequence, sqlite_stat1, ...). Introspection skips them;
 // three Spider databases list sqlite_sequence in tables.json, which comparisons ignore.
 bool is_internal_table(std::string_view name);
-
-// Lower-cases ASCII letters (identifiers compare case-insensitively).
-std::string ascii_lower(std::string_view text);
 
 }  // namespace t2sql

@@ -4,16 +4,11 @@
 #include <cctype>
 #include <set>
 
+#include "common/ascii.hpp"
 #include "sql/sql_lexer.hpp"
 
 namespace t2sql {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
-}
 
 bool is_plain_identifier(std::string_view name) {
   if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
@@ -119,7 +114,7 @@ bool SchemaNames::has_column(std::string_view column) const {
 }
 
 size_t levenshtein_distance(std::string_view a, std::string_view b) {
-  std::string x = lower(a), y = lower(b);
+  std::string x = ascii_lower(a), y = ascii_lower(b);
   std::vector<size_t> previous(y.size() + 1), current(y.size() + 1);
   for (size_t j = 0; j <= y.size(); ++j) previous[j] = j;
   for (size_t i = 1; i <= x.size(); ++i) {
@@ -159,14 +154,14 @@ PostprocessResult postprocess_sql(std::string_view generated, const SchemaNames&
     bool in_from_list = false;
     for (size_t i = 0; i < tokens.size(); ++i) {
       const SqlToken& token = tokens[i];
-      if (is_word(tokens, i, "as") && i + 1 < tokens.size() && is_name(tokens[i + 1])) aliases.insert(lower(tokens[i + 1].name()));
+      if (is_word(tokens, i, "as") && i + 1 < tokens.size() && is_name(tokens[i + 1])) aliases.insert(ascii_lower(tokens[i + 1].name()));
       if (is_word(tokens, i, "from") || is_word(tokens, i, "join")) {
         in_from_list = true;
         if (i + 1 < tokens.size() && is_name(tokens[i + 1])) {
           is_table_reference[i + 1] = true;
           // A bare alias right after the table name ("FROM singer T1").
           if (i + 2 < tokens.size() && is_name(tokens[i + 2]) && !is_punctuation(tokens, i + 3, ".")) {
-            aliases.insert(lower(tokens[i + 2].name()));
+            aliases.insert(ascii_lower(tokens[i + 2].name()));
           }
         }
         continue;
@@ -206,7 +201,7 @@ PostprocessResult postprocess_sql(std::string_view generated, const SchemaNames&
       if (!options.fix_columns || (token.kind == SqlTokenKind::kQuotedName && token.text[0] == '"')) continue;
       if (is_punctuation(tokens, i + 1, ".")) continue;  // a qualifier
       if (i > 0 && is_word(tokens, i - 1, "as")) continue;
-      if (aliases.count(lower(name)) || schema.find_table(name) != nullptr) continue;
+      if (aliases.count(ascii_lower(name)) || schema.find_table(name) != nullptr) continue;
       const SchemaNames::Table* scope = nullptr;
       if (i >= 2 && is_punctuation(tokens, i - 1, ".") && is_name(tokens[i - 2])) scope = table_of_qualifier(tokens[i - 2].name());
       std::vector<const std::string*> columns;

@@ -4,16 +4,11 @@
 #include <array>
 #include <cctype>
 
+#include "common/ascii.hpp"
 #include "sql/sql_lexer.hpp"
 
 namespace t2sql {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
-}
 
 bool starts_with_ci(std::string_view word, std::string_view prefix) {
   return prefix.size() <= word.size() && iequals(word.substr(0, prefix.size()), prefix);
@@ -129,21 +124,21 @@ class Parser {
       if (!next.complete || !(next.kind == SqlTokenKind::kWord || next.kind == SqlTokenKind::kQuotedName)) continue;
       bool after_as = keyword_matches(tokens_[i], "as") && tokens_[i].complete;
       // "FROM singer T1" / ", singer T1": a bare alias after a table name.
-      bool after_table = checker_.is_table(lower(tokens_[i].name())) && next.kind == SqlTokenKind::kWord &&
+      bool after_table = checker_.is_table(ascii_lower(tokens_[i].name())) && next.kind == SqlTokenKind::kWord &&
                          !is_reserved(next.text);
       // ") T1": the alias of a subquery.
       bool after_subquery = tokens_[i].kind == SqlTokenKind::kPunctuation && tokens_[i].text == ")" &&
                             next.kind == SqlTokenKind::kWord && !is_reserved(next.text);
-      if (after_as || after_table || after_subquery) aliases_.insert(lower(next.name()));
+      if (after_as || after_table || after_subquery) aliases_.insert(ascii_lower(next.name()));
     }
     // Which aliases name which table ("singer AS T1"), to check T1.column.
     for (size_t i = 0; i + 1 < tokens_.size(); ++i) {
-      if (!checker_.is_table(lower(tokens_[i].name()))) continue;
+      if (!checker_.is_table(ascii_lower(tokens_[i].name()))) continue;
       size_t alias = i + 1;
       if (keyword_matches(tokens_[alias], "as") && tokens_[alias].complete) ++alias;
       if (alias < tokens_.size() && tokens_[alias].complete && tokens_[alias].kind == SqlTokenKind::kWord &&
           !is_reserved(tokens_[alias].text)) {
-        alias_table_[lower(tokens_[alias].name())] = lower(tokens_[i].name());
+        alias_table_[ascii_lower(tokens_[alias].name())] = ascii_lower(tokens_[i].name());
       }
     }
   }
@@ -157,7 +152,7 @@ class Parser {
   void parse_table_name() {
     const SqlToken& token = peek();
     if (!(token.kind == SqlTokenKind::kWord || token.kind == SqlTokenKind::kQuotedName)) reject("expected a table name");
-    std::string name = lower(token.name());
+    std::string name = ascii_lower(token.name());
     if (token.complete) {
       if (!checker_.is_table(name)) reject("no table named '" + token.name() + "'");
     } else if (!has_table_with_prefix(name)) {
@@ -298,7 +293,7 @@ class Parser {
 
   void parse_column_name_only() {
     if (!next_is_name()) reject("expected a column name");
-    std::string name = lower(peek().name());
+    std::string name = ascii_lower(peek().name());
     if (peek().complete && !checker_.is_column(name)) reject("no column named '" + peek().name() + "'");
     advance();
   }
@@ -395,7 +390,7 @@ class Parser {
     if (!token.complete) {
       // An unfinished word: a keyword, function, column, table/alias qualifier, or (before the
       // FROM clause) an alias not written yet.
-      std::string prefix = lower(token.text);
+      std::string prefix = ascii_lower(token.text);
       if (!scopes_.empty() && !scopes_.back().from_done && could_be_alias(token.text)) return advance();
       if (checker_.is_prefix_of_name(prefix)) return advance();
       for (std::string_view word : {"not", "null", "exists", "case", "cast", "true", "false"}) {
@@ -458,7 +453,7 @@ class Parser {
   // column | qualifier . column | qualifier . *
   void parse_name_reference() {
     const SqlToken& token = peek();
-    std::string name = lower(token.name());
+    std::string name = ascii_lower(token.name());
     bool qualified = position_ + 1 < tokens_.size() && punct_matches(tokens_[position_ + 1], ".");
     if (!qualified) {
       if (position_ + 1 == tokens_.size() && !scopes_.empty() && !scopes_.back().from_done &&
@@ -482,7 +477,7 @@ class Parser {
     if (accept_punct("*")) return;
     const SqlToken& column = peek();
     if (!(column.kind == SqlTokenKind::kWord || column.kind == SqlTokenKind::kQuotedName)) reject("expected a column after '.'");
-    std::string column_name = lower(column.name());
+    std::string column_name = ascii_lower(column.name());
     const std::unordered_set<std::string>* columns = nullptr;
     if (checker_.is_table(name)) {
       columns = checker_.columns_of(name);
@@ -514,10 +509,10 @@ class Parser {
 
 SqlPrefixChecker::SqlPrefixChecker(const SchemaNames& schema) {
   for (const auto& table : schema.tables) {
-    auto& columns = tables_[lower(table.name)];
+    auto& columns = tables_[ascii_lower(table.name)];
     for (const auto& column : table.columns) {
-      columns.insert(lower(column));
-      all_columns_.insert(lower(column));
+      columns.insert(ascii_lower(column));
+      all_columns_.insert(ascii_lower(column));
     }
   }
   for (const auto& [table, columns] : tables_) sorted_words_.push_back(table);
