@@ -2,8 +2,11 @@
 # Ablation of the inference tweaks on Spider dev: predict + official evaluation per variant, then a
 # Markdown table (EX and EM by hardness, p50/p95 latency per question) and an SVG bar chart.
 #
-#   bench/ablation.sh [--model DIR] [--limit N] [--out DIR] [--only NAME,...]
+#   bench/ablation.sh [--model DIR] [--limit N] [--out DIR] [--only NAME,...] [--threads N]
 #
+# --threads N is passed to predict (default: all cores); two runs with disjoint --only lists, the
+# same --out and --threads 1 share a 2-core machine, and a last run without --only (which finds
+# every prediction complete) writes the table for all.
 # --limit N evaluates the first N dev examples (the same N for every variant; the gold file is
 # cut to match). Each variant's predictions are resumable: rerunning the script continues where an
 # interrupted run stopped. Every variant starts from bench/ablation_base.yaml (greedy, no tweak),
@@ -13,13 +16,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${T2SQL_BUILD:-$root/build/release}
 t2sql=$build/t2sql
-model="" limit=1034 out=$root/build/ablation only=""
+model="" limit=1034 out=$root/build/ablation only="" threads=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --model) model=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -41,13 +45,16 @@ variants=(
   "all|--few-shot 3 --schema-linking lexical --constrained --beams 4 --execution-guided --repair-rounds 2"
 )
 
-head -n "$limit" "$root/data/spider/dev_gold.sql" >"$out/gold.sql"
+# Written once (atomically): parallel runs sharing --out must not truncate it under each other.
+if [[ ! -s $out/gold.sql || $(wc -l <"$out/gold.sql") -ne $(head -n "$limit" "$root/data/spider/dev_gold.sql" | wc -l) ]]; then
+  head -n "$limit" "$root/data/spider/dev_gold.sql" >"$out/gold.sql.tmp.$$" && mv "$out/gold.sql.tmp.$$" "$out/gold.sql"
+fi
 for entry in "${variants[@]}"; do
   name=${entry%%|*} flags=${entry#*|}
   if [[ -n $only && ",$only," != *",$name,"* ]]; then continue; fi
   echo "== $name: $flags" >&2
   # shellcheck disable=SC2086
-  "$t2sql" predict --split dev --limit "$limit" --out "$out/$name.sql" --resume "${model_flag[@]}" \
+  "$t2sql" predict --split dev --limit "$limit" --out "$out/$name.sql" --resume --threads "$threads" "${model_flag[@]}" \
     --config "$root/bench/ablation_base.yaml" $flags >&2
   "$t2sql" eval --gold "$out/gold.sql" --pred "$out/$name.sql" --etype all --json "$out/$name.eval.jsonl" >"$out/$name.eval.txt"
 done

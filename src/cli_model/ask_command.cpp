@@ -26,6 +26,7 @@ struct AskFlags {
 };
 
 int run_ask(const AskFlags& flags) {
+  flags.inference.apply_threads();
   gen::InferenceOptions options = flags.inference.resolve();
   std::filesystem::path spider = flags.inference.spider.empty() ? default_spider_dir() : std::filesystem::path(flags.inference.spider);
   gen::DatabaseContext database = gen::open_database(flags.db, spider, options.sample_rows);

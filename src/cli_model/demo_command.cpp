@@ -17,6 +17,7 @@ namespace t2sql::cli {
 namespace {
 
 int run_model_demo(const InferenceFlags& flags) {
+  flags.apply_threads();
   const gen::InferenceOptions options = flags.resolve();
   const std::filesystem::path spider = flags.spider.empty() ? default_spider_dir() : std::filesystem::path(flags.spider);
   const std::filesystem::path model_dir = gen::resolve_model_dir(flags.model);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gen/text_to_sql.hpp"
+#include "nn/threads.hpp"
 
 namespace t2sql::cli {
 
@@ -20,10 +21,12 @@ struct InferenceFlags {
   gen::InferenceOptions options;
   std::string schema_format = "create", roles = "sys-user-assistant", few_shot_source = "question", schema_linking = "none";
   bool no_postprocess = false;
+  int threads = 0;  // LibTorch + OpenBLAS threads (0: every core); a run setting, not a pipeline option
   std::vector<CLI::Option*> overrides;  // options that are applied only when given
 
   void add_to(CLI::App& command) {
     command.add_option("--model", model, "model folder (default: models/default)");
+    command.add_option("--threads", threads, "LibTorch threads (0 = all cores)")->capture_default_str();
     command.add_option("--config", config, "YAML/JSON file of pipeline options (flags override it)");
     command.add_option("--spider", spider, "Spider folder for db ids and few-shot examples (default: data/spider)");
     auto& o = options;
@@ -48,6 +51,9 @@ struct InferenceFlags {
         command.add_flag("--execution-guided", o.execution_guided, "choose the first candidate that runs and returns rows"),
     };
   }
+
+  // Sizes the thread pools for this run (--threads).
+  void apply_threads() const { nn::configure_threads(threads); }
 
   // The options: defaults, then the model folder's inference.yaml (how that model was trained to
   // be prompted), then the --config file, then the flags given.

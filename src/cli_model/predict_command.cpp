@@ -39,6 +39,7 @@ double percentile(std::vector<double> values, double p) {
 }
 
 int run_predict(const PredictFlags& flags) {
+  flags.inference.apply_threads();
   gen::InferenceOptions options = flags.inference.resolve();
   std::filesystem::path spider = flags.inference.spider.empty() ? default_spider_dir() : std::filesystem::path(flags.inference.spider);
   SpiderCorpus corpus(spider);
