@@ -29,6 +29,7 @@ struct DataFlags {
   uint64_t seed = 42;
   bool shuffle = false;
   int augment_per_db = 0;
+  int shuffled_schema_copies = 0;
   std::string augment_databases = "train";
 };
 
@@ -98,11 +99,15 @@ int run_prep(const DataFlags& flags) {
   if (flags.augment_databases != "train" && flags.augment_databases != "all")
     fail(ErrorCode::kInvalidArgument, "--augment-databases must be train or all, not '{}'", flags.augment_databases);
   options.augment_per_database = flags.augment_per_db;
+  options.shuffled_schema_copies = flags.shuffled_schema_copies;
   options.augment_all_databases = flags.augment_databases == "all";
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
   fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
              summary.spider_records + summary.synthetic_records + summary.augmented_records, summary.spider_records,
              summary.synthetic_records, summary.augmented_records, summary.augmented_databases, summary.bytes, flags.out);
+  if (summary.shuffled_records > 0) {
+    fmt::print("of the Spider records, {} are copies with the schema in a shuffled order\n", summary.shuffled_records);
+  }
   if (summary.augmented_dropped_as_dev > 0) {
     fmt::print("left out {} augmented pairs that repeat a dev question or query\n", summary.augmented_dropped_as_dev);
   }
@@ -149,9 +154,12 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
       ->capture_default_str();
   prep->add_flag("--shuffle", flags->shuffle,
                  "pick the kept examples with a seeded shuffle instead of the first N");
-  prep->add_option("--seed", flags->seed, "seed of --shuffle and --augment-per-db")->capture_default_str();
+  prep->add_option("--seed", flags->seed, "seed of --shuffle, --augment-per-db and --shuffled-schema-copies")->capture_default_str();
   prep->add_option("--augment-per-db", flags->augment_per_db,
                    "templated question/SQL pairs generated per database (0: none)")
+      ->capture_default_str();
+  prep->add_option("--shuffled-schema-copies", flags->shuffled_schema_copies,
+                   "extra copies of each Spider example with tables, columns and keys in a seeded random order")
       ->capture_default_str();
   prep->add_option("--augment-databases", flags->augment_databases,
                    "train (databases of the chosen splits) or all (every database of tables.json, dev included)")

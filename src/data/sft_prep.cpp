@@ -134,17 +134,31 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     corpus.preload_databases(kept, options.prompt.sample_rows);
   }
 
+  if (options.shuffled_schema_copies < 0)
+    fail(ErrorCode::kInvalidArgument, "--shuffled-schema-copies must be 0 or more, not {}",
+         options.shuffled_schema_copies);
   PrepSummary summary;
   std::string text;
   ProgressBar progress("prep", static_cast<int64_t>(spider_kept.size() + synthetic_kept.size()),
                        options.progress);
   for (size_t index : spider_kept) {
     const SpiderExample& example = *spider[index];
+    const std::string source = fmt::format("spider/{}", spider_split_name(example.split));
     const std::string schema = corpus.schema_text(example.db_id, example.split, options.prompt);
     append_record(text,
                   build_conversation(schema, example.question, example.query, options.prompt.roles),
-                  example.db_id, fmt::format("spider/{}", spider_split_name(example.split)));
+                  example.db_id, source);
     ++summary.spider_records;
+    for (int copy = 1; copy <= options.shuffled_schema_copies; ++copy) {
+      // One seed per (seed, split, example, copy): the file does not depend on which others are kept.
+      uint64_t seed = options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
+                      static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+      const std::string shuffled = corpus.shuffled_schema_text(example.db_id, example.split, options.prompt, seed);
+      append_record(text, build_conversation(shuffled, example.question, example.query, options.prompt.roles),
+                    example.db_id, source + "/shuffled");
+      ++summary.spider_records;
+      ++summary.shuffled_records;
+    }
     progress.advance();
   }
   for (size_t index : synthetic_kept) {

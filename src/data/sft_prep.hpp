@@ -32,11 +32,15 @@ struct PrepOptions {
   // augmentation never hands the model a dev answer.
   int augment_per_database = 0;
   bool augment_all_databases = false;
+  // Extra copies of every kept Spider example whose schema lists tables, columns and foreign keys
+  // in a seeded random order (data/schema_shuffle.hpp); same question and answer. 0: none.
+  int shuffled_schema_copies = 0;
   bool progress = true;  // progress bar on stderr (only when it is a terminal)
 };
 
 struct PrepSummary {
   size_t spider_records = 0;
+  size_t shuffled_records = 0;  // of spider_records: the shuffled-schema copies
   size_t synthetic_records = 0;
   size_t augmented_records = 0;
   size_t augmented_databases = 0;

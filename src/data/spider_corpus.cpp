@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "common/paths.hpp"
 #include "common/utf8.hpp"
+#include "data/schema_shuffle.hpp"
 
 namespace t2sql {
 namespace fs = std::filesystem;
@@ -182,6 +183,17 @@ std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit spli
   std::string text = serialize_schema(database_schema(db_id, split, rows), serialize).text;
   if (!has_budget) schema_texts_[key] = text;
   return text;
+}
+
+std::string SpiderCorpus::shuffled_schema_text(const std::string& db_id, SpiderSplit split,
+                                               const PromptOptions& options, uint64_t seed) {
+  const int rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
+  SerializeOptions serialize;
+  serialize.format = options.schema_format;
+  serialize.sample_rows = rows;
+  serialize.max_value_chars = options.max_value_chars;
+  serialize.budget = options.budget;
+  return serialize_schema(shuffle_schema(database_schema(db_id, split, rows), seed), serialize).text;
 }
 
 std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question,

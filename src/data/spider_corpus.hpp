@@ -76,6 +76,11 @@ class SpiderCorpus {
   std::string schema_text(const std::string& db_id, SpiderSplit split,
                           const PromptOptions& options);
 
+  // The same with the tables, columns and foreign keys in the order shuffle_schema(seed) draws
+  // (data/schema_shuffle.hpp); not kept.
+  std::string shuffled_schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options,
+                                    uint64_t seed);
+
   // The prompt turns for a question on a database of this corpus.
   std::vector<ChatMessage> prompt(const std::string& db_id, const std::string& question,
                                   SpiderSplit split = SpiderSplit::kDev,
