@@ -89,6 +89,11 @@ TEST_F(EvalTest, OfficialExecKeysColumnsBySelectItem) {
   const ExampleResult twice = run("SELECT name FROM singer", "SELECT name FROM singer;;");
   EXPECT_EQ(twice.exec, 0.0);
   EXPECT_NE(twice.exec_reason.find("one statement"), std::string::npos) << twice.exec_reason;
+  // The same query in another case and spacing runs once and matches; literals keep their case.
+  EXPECT_EQ(run("SELECT count(*) FROM singer WHERE country = 'France'",
+                "select COUNT(*)\nfrom SINGER where country  =  'France'").exec, 1.0);
+  EXPECT_EQ(run("SELECT count(*) FROM singer WHERE country = 'France'",
+                "SELECT count(*) FROM singer WHERE country = 'france'").exec, 0.0);
 }
 
 TEST_F(EvalTest, SeedExecRule) {
