@@ -165,6 +165,16 @@ void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples,
   }
 }
 
+// How prompts serialize a schema: compact schemas carry no sample rows.
+static SerializeOptions prompt_serialize_options(const PromptOptions& options) {
+  SerializeOptions serialize;
+  serialize.format = options.schema_format;
+  serialize.sample_rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
+  serialize.max_value_chars = options.max_value_chars;
+  serialize.budget = options.budget;
+  return serialize;
+}
+
 std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit split,
                                       const PromptOptions& options) {
   const bool has_budget = options.budget.max_chars > 0 || options.budget.max_tokens > 0;
@@ -175,25 +185,15 @@ std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit spli
   if (!has_budget) {
     if (auto it = schema_texts_.find(key); it != schema_texts_.end()) return it->second;
   }
-  SerializeOptions serialize;
-  serialize.format = options.schema_format;
-  serialize.sample_rows = rows;
-  serialize.max_value_chars = options.max_value_chars;
-  serialize.budget = options.budget;
-  std::string text = serialize_schema(database_schema(db_id, split, rows), serialize).text;
+  std::string text = serialize_schema(database_schema(db_id, split, rows), prompt_serialize_options(options)).text;
   if (!has_budget) schema_texts_[key] = text;
   return text;
 }
 
 std::string SpiderCorpus::shuffled_schema_text(const std::string& db_id, SpiderSplit split,
                                                const PromptOptions& options, uint64_t seed) {
-  const int rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
-  SerializeOptions serialize;
-  serialize.format = options.schema_format;
-  serialize.sample_rows = rows;
-  serialize.max_value_chars = options.max_value_chars;
-  serialize.budget = options.budget;
-  return serialize_schema(shuffle_schema(database_schema(db_id, split, rows), seed), serialize).text;
+  const SerializeOptions serialize = prompt_serialize_options(options);
+  return serialize_schema(shuffle_schema(database_schema(db_id, split, serialize.sample_rows), seed), serialize).text;
 }
 
 std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question,
