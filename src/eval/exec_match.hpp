@@ -38,6 +38,14 @@ class QueryCache {
   std::unordered_map<std::string, std::shared_ptr<const QueryOutcome>> entries_;
 };
 
+// True when the two texts are the same query token for token, so they return the same rows:
+// keywords and bare identifiers compared without case (SQLite's rule), strings, quoted names and
+// numbers byte for byte, whitespace and comments ignored, and an `ASC` closing an ORDER BY term
+// ignored (the default order). Semicolons count: Python's sqlite3 refuses "...;;" (a second
+// statement), so the official verdict depends on them. Such a pair needs one execution. Texts
+// with bytes the lexer rejects only match when identical.
+bool same_query_result_tokens(std::string_view a, std::string_view b);
+
 // Python's `a == b` for two values fetched by sqlite3 (int and float compare by value).
 bool python_values_equal(const SqlValue& a, const SqlValue& b);
 

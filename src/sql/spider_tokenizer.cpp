@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <type_traits>
 #include <unordered_map>
 
 #include "common/error.hpp"
@@ -109,15 +111,30 @@ char32_t lower_code(char32_t c) {
 
 using Text = std::u32string;
 
+// The passes below run on code points (std::u32string) or, for pure-ASCII input, where bytes and
+// code points coincide, directly on the bytes (std::string): no decoding, a quarter of the memory.
 bool in(char32_t c, std::u32string_view set) { return set.find(c) != std::u32string_view::npos; }
 
+template <class S>
+void append_ascii(S& out, std::string_view text) {
+  for (char c : text) out.push_back(static_cast<typename S::value_type>(c));
+}
+
 // Pads every character of `set` with spaces: re.sub(r"[set]", r" \g<0> ", text).
-Text pad_chars(Text text, std::u32string_view set) {
-  if (std::none_of(text.begin(), text.end(), [&](char32_t c) { return in(c, set); })) return text;
-  Text out;
+template <class S>
+S pad_chars(S text, std::u32string_view set) {
+  std::array<bool, 128> ascii_member{};  // the common case without a search of `set` per character
+  for (char32_t c : set)
+    if (c < 128) ascii_member[c] = true;
+  const auto member = [&](auto c) {
+    const auto code = static_cast<char32_t>(c);
+    return code < 128 ? ascii_member[code] : in(code, set);
+  };
+  if (std::none_of(text.begin(), text.end(), member)) return text;
+  S out;
   out.reserve(text.size() + 16);
-  for (char32_t c : text) {
-    if (in(c, set)) {
+  for (auto c : text) {
+    if (member(c)) {
       out.push_back(' ');
       out.push_back(c);
       out.push_back(' ');
@@ -130,17 +147,18 @@ Text pad_chars(Text text, std::u32string_view set) {
 
 // The final-period rule: re.sub(r'([^\.])(\.)([<closers>]*)\s*$', <r"\1 \2 \3 " or r"\1 \2\3 ">).
 // The pattern is anchored at the end, so only the leftmost position where it matches is rewritten.
-Text final_period(const Text& text, std::u32string_view closers, bool space_before_closers) {
+template <class S>
+S final_period(const S& text, std::u32string_view closers, bool space_before_closers) {
   const size_t n = text.size();
   for (size_t i = 0; i + 1 < n; ++i) {
     if (text[i] == '.' || text[i + 1] != '.') continue;
     size_t j = i + 2;
-    while (j < n && in(text[j], closers)) ++j;
+    while (j < n && in(static_cast<char32_t>(text[j]), closers)) ++j;
     size_t k = j;
-    while (k < n && is_space(text[k])) ++k;
+    while (k < n && is_space(static_cast<char32_t>(text[k]))) ++k;
     if (k != n) continue;
-    Text out = text.substr(0, i + 1);
-    out += U" .";
+    S out = text.substr(0, i + 1);
+    append_ascii(out, " .");
     if (space_before_closers) out.push_back(' ');
     out += text.substr(i + 2, j - (i + 2));
     out.push_back(' ');
@@ -150,12 +168,13 @@ Text final_period(const Text& text, std::u32string_view closers, bool space_befo
 }
 
 // re.sub(r"([:,])([^\d])", r" \1 \2", text): a comma or colon not followed by a digit.
-Text pad_comma_colon(const Text& text) {
-  Text out;
+template <class S>
+S pad_comma_colon(const S& text) {
+  S out;
   out.reserve(text.size() + 16);
   size_t i = 0;
   while (i < text.size()) {
-    if ((text[i] == ':' || text[i] == ',') && i + 1 < text.size() && !is_digit(text[i + 1])) {
+    if ((text[i] == ':' || text[i] == ',') && i + 1 < text.size() && !is_digit(static_cast<char32_t>(text[i + 1]))) {
       out.push_back(' ');
       out.push_back(text[i]);
       out.push_back(' ');
@@ -168,19 +187,24 @@ Text pad_comma_colon(const Text& text) {
   }
   // re.sub(r"([:,])$", r" \1 ", text): `$` matches at the end or before a final newline.
   const size_t n = out.size();
-  size_t at = std::u32string::npos;
+  size_t at = S::npos;
   if (n >= 1 && (out[n - 1] == ':' || out[n - 1] == ',')) at = n - 1;
   else if (n >= 2 && out[n - 1] == '\n' && (out[n - 2] == ':' || out[n - 2] == ',')) at = n - 2;
-  if (at != std::u32string::npos) {
-    const char32_t c = out[at];
-    out = out.substr(0, at) + U" " + Text(1, c) + U" " + out.substr(at + 1);
+  if (at != S::npos) {
+    const auto c = out[at];
+    S padded = out.substr(0, at);
+    padded.push_back(' ');
+    padded.push_back(c);
+    padded.push_back(' ');
+    out = padded + out.substr(at + 1);
   }
   return out;
 }
 
 // re.sub(r"\.{2,}", r" \g<0> ", text)
-Text pad_ellipsis(const Text& text) {
-  Text out;
+template <class S>
+S pad_ellipsis(const S& text) {
+  S out;
   size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '.' && i + 1 < text.size() && text[i + 1] == '.') {
@@ -198,8 +222,9 @@ Text pad_ellipsis(const Text& text) {
 }
 
 // re.sub(r"([«“‘„]|[`]+)", r" \1 ", text)
-Text pad_starting_quotes(const Text& text) {
-  Text out;
+template <class S>
+S pad_starting_quotes(const S& text) {
+  S out;
   size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '`') {
@@ -209,7 +234,7 @@ Text pad_starting_quotes(const Text& text) {
       out += text.substr(i, j - i);
       out.push_back(' ');
       i = j;
-    } else if (in(text[i], U"«“‘„")) {
+    } else if (in(static_cast<char32_t>(text[i]), U"«“‘„")) {
       out.push_back(' ');
       out.push_back(text[i++]);
       out.push_back(' ');
@@ -220,30 +245,32 @@ Text pad_starting_quotes(const Text& text) {
   return out;
 }
 
-bool equals_ignore_case(const Text& text, size_t at, std::u32string_view word) {
+template <class S>
+bool equals_ignore_case(const S& text, size_t at, std::u32string_view word) {
   if (at + word.size() > text.size()) return false;
   for (size_t k = 0; k < word.size(); ++k)
-    if (lower_code(text[at + k]) != word[k]) return false;
+    if (lower_code(static_cast<char32_t>(text[at + k])) != word[k]) return false;
   return true;
 }
 
 // The MacIntyre contractions without apostrophes: (?i)\b(first)(second)\b -> " \1 \2 "
 // (for "wanna" the end is (?=\s) instead of \b).
-Text split_contraction(Text text, std::u32string_view first, std::u32string_view second,
+template <class S>
+S split_contraction(S text, std::u32string_view first, std::u32string_view second,
                        bool needs_following_space) {
   bool candidate = false;
   for (size_t i = 0; !candidate && i < text.size(); ++i) candidate = equals_ignore_case(text, i, first);
   if (!candidate) return text;
-  Text out;
+  S out;
   const size_t length = first.size() + second.size();
   size_t i = 0;
   while (i < text.size()) {
-    const bool start_ok = i == 0 || !is_word(text[i - 1]);
-    if (start_ok && is_word(text[i]) && equals_ignore_case(text, i, first) &&
+    const bool start_ok = i == 0 || !is_word(static_cast<char32_t>(text[i - 1]));
+    if (start_ok && is_word(static_cast<char32_t>(text[i])) && equals_ignore_case(text, i, first) &&
         equals_ignore_case(text, i + first.size(), second)) {
       const size_t end = i + length;
-      const bool end_ok = needs_following_space ? (end < text.size() && is_space(text[end]))
-                                                : (end == text.size() || !is_word(text[end]));
+      const bool end_ok = needs_following_space ? (end < text.size() && is_space(static_cast<char32_t>(text[end])))
+                                                : (end == text.size() || !is_word(static_cast<char32_t>(text[end])));
       if (end_ok) {
         out.push_back(' ');
         out += text.substr(i, first.size());
@@ -259,14 +286,18 @@ Text split_contraction(Text text, std::u32string_view first, std::u32string_view
   return out;
 }
 
-std::vector<std::string> split_whitespace(const Text& text) {
+template <class S>
+std::vector<std::string> split_whitespace(const S& text) {
   std::vector<std::string> tokens;
   size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && is_space(text[i])) ++i;
+    while (i < text.size() && is_space(static_cast<char32_t>(text[i]))) ++i;
     size_t j = i;
-    while (j < text.size() && !is_space(text[j])) ++j;
-    if (j > i) tokens.push_back(encode(std::u32string_view(text).substr(i, j - i)));
+    while (j < text.size() && !is_space(static_cast<char32_t>(text[j]))) ++j;
+    if (j > i) {
+      if constexpr (std::is_same_v<S, std::string>) tokens.push_back(text.substr(i, j - i));
+      else tokens.push_back(encode(std::u32string_view(text).substr(i, j - i)));
+    }
     i = j;
   }
   return tokens;
@@ -297,8 +328,10 @@ std::string python_strip(std::string_view text) {
   return encode(std::u32string_view(codes).substr(begin, end - begin));
 }
 
-std::vector<std::string> nltk_word_tokenize(std::string_view input) {
-  Text text = decode(input);
+namespace {
+
+template <class S>
+std::vector<std::string> word_tokenize(S text) {
   // STARTING_QUOTES (the rules for " and ' cannot fire: the caller removed all quotes).
   text = pad_starting_quotes(text);
   // PUNCTUATION, in NLTK's order.
@@ -311,16 +344,17 @@ std::vector<std::string> nltk_word_tokenize(std::string_view input) {
   text = pad_chars(text, U"*");
   // PARENS_BRACKETS, DOUBLE_DASHES.
   text = pad_chars(text, U"][(){}<>");
-  Text dashed;
+  S dashed(1, ' ');
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '-' && i + 1 < text.size() && text[i + 1] == '-') {
-      dashed += U" -- ";
+      append_ascii(dashed, " -- ");
       ++i;
     } else {
       dashed.push_back(text[i]);
     }
   }
-  text = U" " + dashed + U" ";
+  dashed.push_back(' ');
+  text = std::move(dashed);
   // ENDING_QUOTES that can fire without quotes, then CONTRACTIONS2 (the apostrophe-free ones).
   text = pad_chars(text, U"»”’");
   text = split_contraction(text, U"can", U"not", false);
@@ -330,6 +364,14 @@ std::vector<std::string> nltk_word_tokenize(std::string_view input) {
   text = split_contraction(text, U"lem", U"me", false);
   text = split_contraction(text, U"wan", U"na", true);
   return split_whitespace(text);
+}
+
+}  // namespace
+
+std::vector<std::string> nltk_word_tokenize(std::string_view input) {
+  const bool ascii = std::all_of(input.begin(), input.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return word_tokenize(std::string(input));
+  return word_tokenize(decode(input));
 }
 
 std::vector<std::string> tokenize(std::string_view query) {

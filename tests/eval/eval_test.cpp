@@ -9,6 +9,8 @@
 #include "common/file_io.hpp"
 #include "common/paths.hpp"
 #include "eval/evaluator.hpp"
+#include "eval/exec_match.hpp"
+#include "sql/spider_parser.hpp"
 #include "eval/test_suite_exec.hpp"
 
 namespace t2sql::eval {
@@ -94,6 +96,40 @@ TEST_F(EvalTest, OfficialExecKeysColumnsBySelectItem) {
                 "select COUNT(*)\nfrom SINGER where country  =  'France'").exec, 1.0);
   EXPECT_EQ(run("SELECT count(*) FROM singer WHERE country = 'France'",
                 "SELECT count(*) FROM singer WHERE country = 'france'").exec, 0.0);
+}
+
+TEST(SameQueryResultTokens, CaseSpacingAndDefaultAscAreIgnored) {
+  EXPECT_TRUE(same_query_result_tokens("SELECT a ,  b FROM t", "select a,b from T"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT a FROM t WHERE x = 'A'", "SELECT a FROM t WHERE x = 'a'"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT a FROM t;", "SELECT a FROM t;;"));
+  // The default order written out.
+  EXPECT_TRUE(same_query_result_tokens("SELECT a FROM t ORDER BY b", "select a from t order by b asc"));
+  EXPECT_TRUE(same_query_result_tokens("SELECT a FROM t ORDER BY b ASC, count(*) ASC LIMIT 1",
+                                       "SELECT a FROM t ORDER BY b, count(*) LIMIT 1"));
+  EXPECT_TRUE(same_query_result_tokens("SELECT a FROM (SELECT a FROM t ORDER BY a ASC) ORDER BY a",
+                                       "SELECT a FROM (SELECT a FROM t ORDER BY a) ORDER BY a ASC"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT a FROM t ORDER BY b", "SELECT a FROM t ORDER BY b DESC"));
+  // An ASC that is a name stays: a column after ORDER BY or NOT, a collation, an alias outside
+  // ORDER BY, a subquery alias after the subquery's ORDER BY.
+  EXPECT_FALSE(same_query_result_tokens("SELECT a FROM t ORDER BY b, asc", "SELECT a FROM t ORDER BY b,"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT a FROM t ORDER BY NOT asc", "SELECT a FROM t ORDER BY NOT"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT a FROM t ORDER BY b COLLATE asc", "SELECT a FROM t ORDER BY b COLLATE"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT a asc FROM t ORDER BY a", "SELECT a FROM t ORDER BY a"));
+  EXPECT_FALSE(same_query_result_tokens("SELECT * FROM (SELECT a FROM t ORDER BY a) asc, u",
+                                        "SELECT * FROM (SELECT a FROM t ORDER BY a), u"));
+}
+
+TEST_F(EvalTest, DefaultOrderWrittenOutMatchesAndRunsOnce) {
+  EXPECT_EQ(run("SELECT name FROM singer ORDER BY age", "select name from singer order by age asc").exec, 1.0);
+  EXPECT_EQ(run("SELECT name FROM singer ORDER BY age", "SELECT name FROM singer ORDER BY age DESC").exec, 0.0);
+  // One execution: only the gold's text reaches the result cache.
+  const EvalContext::Database& db = context_->database("concert_singer");
+  QueryCache cache;
+  const std::string gold = "SELECT name FROM singer ORDER BY age", pred = "SELECT name FROM singer ORDER BY age ASC";
+  const auto parse = [&](const std::string& sql) { return spider::parse_spider_sql(db.schema, sql); };
+  EXPECT_EQ(official_exec_match(*db.sandbox, pred, gold, parse(pred), parse(gold), &cache).score, 1.0);
+  EXPECT_NE(cache.find(gold), nullptr);
+  EXPECT_EQ(cache.find(pred), nullptr);
 }
 
 TEST_F(EvalTest, SeedExecRule) {
