@@ -135,20 +135,27 @@ std::vector<ExampleResult> evaluate_all(const std::vector<ExampleInput>& inputs,
   std::exception_ptr first_error;
   std::mutex error_mutex;
   size_t error_index = inputs.size();
+  // Work is handed out in runs of consecutive examples: Spider lists paraphrases of one question
+  // next to each other, so a repeated gold query is then met by the thread that already holds its
+  // result instead of being run by two threads at the same time.
+  constexpr size_t kChunk = 16;
+  auto run_one = [&](size_t i) {
+    try {
+      results[i] = evaluate_example(inputs[i], context, options);
+      results[i].line = static_cast<int>(i + 1);
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      if (i < error_index) {
+        error_index = i;
+        first_error = std::current_exception();
+      }
+    }
+  };
   auto worker = [&] {
     while (true) {
-      const size_t i = next.fetch_add(1);
-      if (i >= inputs.size()) return;
-      try {
-        results[i] = evaluate_example(inputs[i], context, options);
-        results[i].line = static_cast<int>(i + 1);
-      } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (i < error_index) {
-          error_index = i;
-          first_error = std::current_exception();
-        }
-      }
+      const size_t begin = next.fetch_add(kChunk);
+      if (begin >= inputs.size()) return;
+      for (size_t i = begin; i < std::min(begin + kChunk, inputs.size()); ++i) run_one(i);
     }
   };
   const int count = std::max(1, std::min<int>(threads, static_cast<int>(inputs.size())));
