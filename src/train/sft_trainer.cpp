@@ -265,7 +265,8 @@ nlohmann::json evaluate(nn::LlamaModel& model, Evaluation& evaluation, const tex
       auto outputs = gen::generate(model, prompts, generation);
       for (size_t k = 0; k < outputs.size(); ++k) {
         std::vector<text::TokenId> ids(outputs[k].tokens.begin(), outputs[k].tokens.end());
-        std::string prediction = postprocess_prediction(tokenizer.decode(ids, true));
+        std::string prediction =
+            postprocess_prediction(decode_completion(tokenizer, ids, generation.stop_token_ids));
         ++counted;
         try {
           auto verdict = eval::evaluate_example({gold_query(*records[k]), records[k]->db_id, prediction},

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "common/paths.hpp"
 #include "data/packing.hpp"
 #include "nn/llama_config.hpp"
 #include "train/sft_dataset.hpp"
@@ -176,6 +177,21 @@ TEST(SftDataset, RecordsNeedACompletionAndPostprocessingCutsAtSemicolon) {
   }
   EXPECT_EQ(postprocess_prediction(" name FROM singer; DROP"), "SELECT name FROM singer");
   EXPECT_EQ(postprocess_prediction("select 1"), "select 1");
+}
+
+TEST(SftDataset, GeneratedTextEndsBeforeTheStopToken) {
+  // The default model's tokenizer keeps <|im_end|> as a user-defined piece: decode() would return
+  // it, and "SELECT count(*) FROM singer<|im_end|>" fails to execute.
+  auto tokenizer = text::load_tokenizer(default_model_dir());
+  const int64_t eos = tokenizer->settings().eos_id.value();
+  std::vector<text::TokenId> ids = tokenizer->encode(" count(*) FROM singer", false);
+  ids.push_back(static_cast<text::TokenId>(eos));
+  EXPECT_NE(tokenizer->decode(ids, true).find("<|im_end|>"), std::string::npos);
+  const std::vector<int64_t> stops{eos};
+  EXPECT_EQ(postprocess_prediction(decode_completion(*tokenizer, ids, stops)), "SELECT count(*) FROM singer");
+  ids.push_back(tokenizer->encode(" junk", false).front());
+  EXPECT_EQ(postprocess_prediction(decode_completion(*tokenizer, ids, stops)), "SELECT count(*) FROM singer");
+  EXPECT_EQ(decode_completion(*tokenizer, {}, stops), "");
 }
 
 TEST(TrainingCheckpoint, CorruptOrPartialCheckpointsAreNamed) {
