@@ -43,6 +43,7 @@ variants=(
   "+self-correction|--self-correction"
   "+repair2|--repair-rounds 2"
   "all|--few-shot 3 --schema-linking lexical --constrained --beams 4 --execution-guided --repair-rounds 2"
+  "beams4-exec+repair2|--constrained --beams 4 --execution-guided --repair-rounds 2"
 )
 
 # Written once (atomically): parallel runs sharing --out must not truncate it under each other.
