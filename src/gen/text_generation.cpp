@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <charconv>
 
@@ -12,6 +13,16 @@
 #include "text/tokenizer.hpp"
 
 namespace t2sql::gen {
+
+std::string decode_until_stop(const text::Tokenizer& tokenizer, std::span<const int64_t> ids,
+                              std::span<const int64_t> stop_ids) {
+  std::vector<text::TokenId> kept;
+  for (int64_t id : ids) {
+    if (std::find(stop_ids.begin(), stop_ids.end(), id) != stop_ids.end()) break;
+    kept.push_back(static_cast<text::TokenId>(id));
+  }
+  return tokenizer.decode(kept, true);
+}
 
 std::vector<int64_t> parse_token_ids(const std::string& text) {
   std::vector<int64_t> ids;

@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "gen/generation.hpp"
+#include "text/tokenizer.hpp"
 
 namespace t2sql::gen {
 
@@ -31,6 +33,12 @@ struct TextGenerationRequest {
 // process's peak RSS.
 GenerationResult run_text_generation(const TextGenerationRequest& request, std::ostream& out,
                                      std::ostream* timings_out = nullptr);
+
+// The text of generated ids up to the first stop id, special tokens skipped. Generation returns the
+// stop token with the answer (and a batch row may hold padding after it), and an end-of-turn marker
+// such as `<|im_end|>` can be an ordinary user-defined piece that decode() keeps.
+std::string decode_until_stop(const text::Tokenizer& tokenizer, std::span<const int64_t> ids,
+                              std::span<const int64_t> stop_ids);
 
 // Parses "1 2 3" (spaces or commas) into ids; Error(kInvalidArgument) naming the bad item.
 std::vector<int64_t> parse_token_ids(const std::string& text);

@@ -13,6 +13,7 @@
 #include "common/utf8.hpp"
 #include "data/spider_corpus.hpp"
 #include "gen/constrained_decoding.hpp"
+#include "gen/text_generation.hpp"
 #include "nn/checkpoint.hpp"
 
 namespace t2sql::gen {
@@ -274,13 +275,7 @@ struct TextToSqlPipeline::Impl {
     return generated;
   }
 
-  std::string decode(const std::vector<int64_t>& tokens) const {
-    std::vector<text::TokenId> narrow;
-    for (int64_t token : tokens) {
-      if (std::find(stop_ids.begin(), stop_ids.end(), token) == stop_ids.end()) narrow.push_back(static_cast<text::TokenId>(token));
-    }
-    return tokenizer->decode(narrow, true);
-  }
+  std::string decode(const std::vector<int64_t>& tokens) const { return decode_until_stop(*tokenizer, tokens, stop_ids); }
 };
 
 TextToSqlPipeline::TextToSqlPipeline(const std::filesystem::path& model_dir, InferenceOptions options)

@@ -85,14 +85,6 @@ text::ChatTemplate resolve_chat_template(const std::string& name, const text::To
 
 std::string gold_query(const SftRecord& record) { return "SELECT" + record.completion; }
 
-std::string decode_completion(const text::Tokenizer& tokenizer, std::span<const text::TokenId> ids,
-                              std::span<const int64_t> stop_ids) {
-  auto stop = std::find_if(ids.begin(), ids.end(), [&](text::TokenId id) {
-    return std::find(stop_ids.begin(), stop_ids.end(), static_cast<int64_t>(id)) != stop_ids.end();
-  });
-  return tokenizer.decode(ids.subspan(0, static_cast<size_t>(stop - ids.begin())), true);
-}
-
 std::string postprocess_prediction(const std::string& generated) {
   std::string text = generated.substr(0, generated.find(';'));
   auto not_space = [](unsigned char c) { return !std::isspace(c); };

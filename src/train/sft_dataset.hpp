@@ -3,9 +3,7 @@
 // Model-part header only by location; it needs no LibTorch.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -40,12 +38,6 @@ text::ChatTemplate resolve_chat_template(const std::string& name, const text::To
 
 // The gold SQL of a record: "SELECT" + its completion (data prep removed the first SELECT).
 std::string gold_query(const SftRecord& record);
-
-// The text of generated ids up to the first stop token. The stop token is part of what generation
-// returns, and an end-of-turn marker such as `<|im_end|>` is an ordinary (user-defined) piece that
-// decode() keeps, so it must be cut here, before the SQL reaches the evaluator.
-std::string decode_completion(const text::Tokenizer& tokenizer, std::span<const text::TokenId> ids,
-                              std::span<const int64_t> stop_ids);
 
 // The reference pipeline's minimal post-processing: cut at the first ';', trim, prepend "SELECT "
 // unless the text already starts with "select" (any case).

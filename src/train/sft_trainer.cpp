@@ -19,6 +19,7 @@
 #include "data/sft_prep.hpp"
 #include "eval/evaluator.hpp"
 #include "gen/generation.hpp"
+#include "gen/text_generation.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/llama_config.hpp"
 #include "nn/lora.hpp"
@@ -264,9 +265,8 @@ nlohmann::json evaluate(nn::LlamaModel& model, Evaluation& evaluation, const tex
       if (prompts.empty()) continue;
       auto outputs = gen::generate(model, prompts, generation);
       for (size_t k = 0; k < outputs.size(); ++k) {
-        std::vector<text::TokenId> ids(outputs[k].tokens.begin(), outputs[k].tokens.end());
         std::string prediction =
-            postprocess_prediction(decode_completion(tokenizer, ids, generation.stop_token_ids));
+            postprocess_prediction(gen::decode_until_stop(tokenizer, outputs[k].tokens, generation.stop_token_ids));
         ++counted;
         try {
           auto verdict = eval::evaluate_example({gold_query(*records[k]), records[k]->db_id, prediction},

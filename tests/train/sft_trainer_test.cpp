@@ -10,6 +10,7 @@
 #include "common/file_io.hpp"
 #include "common/paths.hpp"
 #include "data/packing.hpp"
+#include "gen/text_generation.hpp"
 #include "nn/llama_config.hpp"
 #include "train/sft_dataset.hpp"
 #include "train/sft_trainer.hpp"
@@ -184,14 +185,16 @@ TEST(SftDataset, GeneratedTextEndsBeforeTheStopToken) {
   // it, and "SELECT count(*) FROM singer<|im_end|>" fails to execute.
   auto tokenizer = text::load_tokenizer(default_model_dir());
   const int64_t eos = tokenizer->settings().eos_id.value();
-  std::vector<text::TokenId> ids = tokenizer->encode(" count(*) FROM singer", false);
-  ids.push_back(static_cast<text::TokenId>(eos));
-  EXPECT_NE(tokenizer->decode(ids, true).find("<|im_end|>"), std::string::npos);
+  const std::vector<text::TokenId> answer = tokenizer->encode(" count(*) FROM singer", false);
+  std::vector<int64_t> ids(answer.begin(), answer.end());
+  ids.push_back(eos);
+  EXPECT_NE(tokenizer->decode(std::vector<text::TokenId>(ids.begin(), ids.end()), true).find("<|im_end|>"),
+            std::string::npos);
   const std::vector<int64_t> stops{eos};
-  EXPECT_EQ(postprocess_prediction(decode_completion(*tokenizer, ids, stops)), "SELECT count(*) FROM singer");
+  EXPECT_EQ(postprocess_prediction(gen::decode_until_stop(*tokenizer, ids, stops)), "SELECT count(*) FROM singer");
   ids.push_back(tokenizer->encode(" junk", false).front());
-  EXPECT_EQ(postprocess_prediction(decode_completion(*tokenizer, ids, stops)), "SELECT count(*) FROM singer");
-  EXPECT_EQ(decode_completion(*tokenizer, {}, stops), "");
+  EXPECT_EQ(postprocess_prediction(gen::decode_until_stop(*tokenizer, ids, stops)), "SELECT count(*) FROM singer");
+  EXPECT_EQ(gen::decode_until_stop(*tokenizer, {}, stops), "");
 }
 
 TEST(TrainingCheckpoint, CorruptOrPartialCheckpointsAreNamed) {
