@@ -74,9 +74,12 @@ std::pair<size_t, size_t> line_and_column(std::string_view text, size_t offset) 
 }
 }  // namespace
 
-nlohmann::json parse_json(std::string_view text, const std::string& source_name) {
+nlohmann::json parse_json(std::string_view text, const std::string& source_name, const JsonKeyFilter& keep_key) {
   try {
-    return nlohmann::json::parse(text);
+    if (!keep_key) return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+      return event != nlohmann::json::parse_event_t::key || keep_key(parsed.get_ref<const std::string&>());
+    });
   } catch (const nlohmann::json::parse_error& e) {
     auto [line, column] = line_and_column(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
@@ -87,7 +90,9 @@ nlohmann::json parse_json(std::string_view text, const std::string& source_name)
   }
 }
 
-nlohmann::json load_json_file(const fs::path& path) { return parse_json(read_file(path), path.string()); }
+nlohmann::json load_json_file(const fs::path& path, const JsonKeyFilter& keep_key) {
+  return parse_json(read_file(path), path.string(), keep_key);
+}
 
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> lines;

@@ -17,22 +17,40 @@ namespace t2sql::eval {
 namespace fs = std::filesystem;
 
 EvalContext::EvalContext(fs::path db_dir, const fs::path& tables_json, SandboxLimits limits)
-    : db_dir_(std::move(db_dir)), limits_(limits), foreign_keys_(load_foreign_key_maps(tables_json)) {}
+    : db_dir_(std::move(db_dir)), limits_(limits), foreign_keys_(tables_json) {}
 
 const EvalContext::Database& EvalContext::database(const std::string& db_id) {
   std::lock_guard lock(mutex_);
   if (auto found = databases_.find(db_id); found != databases_.end()) return *found->second;
-  auto keys = foreign_keys_.find(db_id);
-  if (keys == foreign_keys_.end()) fail(ErrorCode::kNotFound, "unknown db_id '{}': not in tables.json", db_id);
+  if (!foreign_keys_.contains(db_id)) fail(ErrorCode::kNotFound, "unknown db_id '{}': not in tables.json", db_id);
   const fs::path path = db_dir_ / db_id / (db_id + ".sqlite");
   std::error_code ec;
   if (!fs::exists(path, ec)) fail(ErrorCode::kNotFound, "database file of db_id '{}' not found: {}", db_id, path.string());
   auto database = std::make_unique<Database>();
   database->sandbox = std::make_unique<SqlSandbox>(path, limits_);
   database->schema = spider::SpiderSchema::from_database(*database->sandbox);
-  database->foreign_keys = &keys->second;
+  database->foreign_keys = foreign_keys_.map_for(db_id);
   database->results = std::make_unique<QueryCache>();
   return *databases_.emplace(db_id, std::move(database)).first->second;
+}
+
+std::shared_ptr<const EvalContext::ParsedQuery> EvalContext::Database::parse(const std::string& sql) const {
+  {
+    std::lock_guard lock(parsed_mutex_);
+    if (auto found = parsed_.find(sql); found != parsed_.end()) return found->second;
+  }
+  auto query = std::make_shared<ParsedQuery>();
+  try {
+    query->sql = spider::parse_spider_sql(schema, sql);
+    query->ok = true;
+  } catch (const Error& e) {
+    query->sql = spider::empty_spider_sql();
+    query->error = e.what();
+  }
+  query->hardness = eval_hardness(query->sql);
+  rebuild_for_evaluation(query->sql, schema, foreign_keys);
+  std::lock_guard lock(parsed_mutex_);
+  return parsed_.emplace(sql, std::move(query)).first->second;
 }
 
 ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, const EvalOptions& options) {
@@ -42,24 +60,14 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
   result.pred = input.pred;
   const EvalContext::Database& db = context.database(input.db_id);
 
-  spider::SpiderSql gold;
-  try {
-    gold = spider::parse_spider_sql(db.schema, input.gold);
-  } catch (const Error& e) {
-    fail(ErrorCode::kParse, "gold query does not parse ({}): {}", e.what(), input.gold);
-  }
-  result.hardness = eval_hardness(gold);
-
-  spider::SpiderSql pred;
-  try {
-    pred = spider::parse_spider_sql(db.schema, input.pred);
-    result.pred_parse_ok = true;
-  } catch (const Error& e) {
-    pred = spider::empty_spider_sql();  // the official loop scores an empty query instead
-    result.pred_parse_error = e.what();
-  }
-  rebuild_for_evaluation(gold, db.schema, *db.foreign_keys);
-  rebuild_for_evaluation(pred, db.schema, *db.foreign_keys);
+  const std::shared_ptr<const EvalContext::ParsedQuery> gold_query = db.parse(input.gold);
+  if (!gold_query->ok) fail(ErrorCode::kParse, "gold query does not parse ({}): {}", gold_query->error, input.gold);
+  result.hardness = gold_query->hardness;
+  const std::shared_ptr<const EvalContext::ParsedQuery> pred_query = db.parse(input.pred);
+  result.pred_parse_ok = pred_query->ok;
+  result.pred_parse_error = pred_query->error;  // the official loop scores an empty query instead
+  const spider::SpiderSql& gold = gold_query->sql;
+  const spider::SpiderSql& pred = pred_query->sql;
 
   if (options.etype != EvalType::kMatch) {
     const auto key = std::make_tuple(static_cast<int>(options.exec_rule) * 4 + (options.keep_distinct ? 1 : 0) +
@@ -85,7 +93,8 @@ ExampleResult evaluate_example(const ExampleInput& input, EvalContext& context, 
     result.exec_reason = std::move(exec.reason);
   }
   if (options.etype != EvalType::kExec) {
-    ExactMatchResult exact = eval_exact_match(pred, gold);
+    spider::SpiderSql label = gold;  // the official scoring consumes the gold's select list
+    ExactMatchResult exact = eval_exact_match(pred, label);
     result.exact = exact.exact;
     result.partial = exact.partial;
   }

@@ -29,14 +29,30 @@ class EvalContext {
  public:
   EvalContext(std::filesystem::path db_dir, const std::filesystem::path& tables_json, SandboxLimits limits = {});
 
+  // A query as the evaluator uses it: parsed, its hardness taken, then rebuilt for comparison.
+  struct ParsedQuery {
+    bool ok = false;
+    std::string error;                 // the parser's message when !ok
+    Hardness hardness = Hardness::kEasy;  // of the query as parsed (before the rebuild)
+    spider::SpiderSql sql;             // rebuilt; the official empty query when !ok
+  };
+
   struct Database {
     std::unique_ptr<SqlSandbox> sandbox;
     spider::SpiderSchema schema;
-    const ForeignKeyMap* foreign_keys = nullptr;
+    ForeignKeyMap foreign_keys;
     std::unique_ptr<QueryCache> results;  // results of queries already run (repeated queries)
     // Execution verdicts by (rule, prediction, gold) text: a repeated pair is not run again.
     mutable std::mutex verdicts_mutex;
     mutable std::map<std::tuple<int, std::string, std::string>, ExecOutcome> verdicts;
+
+    // `sql` parsed and rebuilt, once per distinct text: Spider repeats a gold query for each
+    // paraphrase of its question (546 distinct in the 1,034 dev examples), and predictions repeat too.
+    std::shared_ptr<const ParsedQuery> parse(const std::string& sql) const;
+
+   private:
+    mutable std::mutex parsed_mutex_;
+    mutable std::unordered_map<std::string, std::shared_ptr<const ParsedQuery>> parsed_;
   };
   // The database of `db_id` (db_dir/db_id/db_id.sqlite). Throws Error(kNotFound) naming the
   // db_id when it is not in tables.json or its file is missing.
@@ -45,7 +61,7 @@ class EvalContext {
  private:
   std::filesystem::path db_dir_;
   SandboxLimits limits_;
-  std::unordered_map<std::string, ForeignKeyMap> foreign_keys_;
+  ForeignKeySource foreign_keys_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Database>> databases_;
 };

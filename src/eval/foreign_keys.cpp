@@ -1,5 +1,6 @@
 #include "eval/foreign_keys.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -54,18 +55,26 @@ ForeignKeyMap build_foreign_key_map(const nlohmann::json& entry, const std::stri
   }
 }
 
-std::unordered_map<std::string, ForeignKeyMap> load_foreign_key_maps(const std::filesystem::path& tables_json) {
-  const nlohmann::json data = load_json_file(tables_json);
-  if (!data.is_array()) fail(ErrorCode::kParse, "{}: expected a JSON list of databases", tables_json.string());
-  std::unordered_map<std::string, ForeignKeyMap> maps;
+ForeignKeySource::ForeignKeySource(const std::filesystem::path& tables_json) : source_(tables_json.string()) {
+  // Entries are flat objects, so a key filter needs no depth: skip the fields no map uses.
+  nlohmann::json data = load_json_file(tables_json, [](std::string_view key) {
+    return key == "db_id" || key == "table_names_original" || key == "column_names_original" || key == "foreign_keys";
+  });
+  if (!data.is_array()) fail(ErrorCode::kParse, "{}: expected a JSON list of databases", source_);
   for (size_t i = 0; i < data.size(); ++i) {
-    const auto& entry = data[i];
+    auto& entry = data[i];
     if (!entry.is_object() || !entry.contains("db_id") || !entry["db_id"].is_string())
-      fail(ErrorCode::kParse, "{}: entry {} has no string 'db_id'", tables_json.string(), i);
+      fail(ErrorCode::kParse, "{}: entry {} has no string 'db_id'", source_, i);
     const std::string db_id = entry["db_id"].get<std::string>();
-    maps[db_id] = build_foreign_key_map(entry, tables_json.string() + " entry " + std::to_string(i) + " (" + db_id + ")");
+    entries_[db_id] = Entry{i, std::make_shared<const nlohmann::json>(std::move(entry))};
   }
-  return maps;
+}
+
+ForeignKeyMap ForeignKeySource::map_for(const std::string& db_id) const {
+  auto found = entries_.find(db_id);
+  if (found == entries_.end()) fail(ErrorCode::kNotFound, "unknown db_id '{}': not in {}", db_id, source_);
+  return build_foreign_key_map(*found->second.fields,
+                               fmt::format("{} entry {} ({})", source_, found->second.index, db_id));
 }
 
 }  // namespace t2sql::eval

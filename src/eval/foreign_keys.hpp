@@ -6,6 +6,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -19,7 +20,26 @@ using ForeignKeyMap = std::unordered_map<std::string, std::string>;
 // holds either key (groups are never merged). `where` names the entry in error messages.
 ForeignKeyMap build_foreign_key_map(const nlohmann::json& entry, const std::string& where);
 
-// db_id -> map, for every entry of a tables.json file. Throws Error naming the file and field.
-std::unordered_map<std::string, ForeignKeyMap> load_foreign_key_maps(const std::filesystem::path& tables_json);
+// The entries of a tables.json file by db_id, reduced to the fields a map is built from; a map is
+// built when asked for. An evaluation touches a few of the file's databases (20 of Spider's 166
+// for dev), and reading tables.json was the largest serial step of `t2sql eval`.
+class ForeignKeySource {
+ public:
+  // Throws Error naming the file when it is not a JSON list or an entry has no string db_id.
+  // A later entry with the same db_id replaces an earlier one, as in the official code.
+  explicit ForeignKeySource(const std::filesystem::path& tables_json);
+
+  bool contains(const std::string& db_id) const { return entries_.count(db_id) != 0; }
+  // Throws Error(kNotFound) for an unknown db_id, kParse naming the entry for malformed fields.
+  ForeignKeyMap map_for(const std::string& db_id) const;
+
+ private:
+  struct Entry {
+    size_t index = 0;  // position in the file, for messages
+    std::shared_ptr<const nlohmann::json> fields;
+  };
+  std::string source_;
+  std::unordered_map<std::string, Entry> entries_;
+};
 
 }  // namespace t2sql::eval
