@@ -74,12 +74,9 @@ std::pair<size_t, size_t> line_and_column(std::string_view text, size_t offset) 
 }
 }  // namespace
 
-nlohmann::json parse_json(std::string_view text, const std::string& source_name, const JsonKeyFilter& keep_key) {
+nlohmann::json parse_json(std::string_view text, const std::string& source_name) {
   try {
-    if (!keep_key) return nlohmann::json::parse(text);
-    return nlohmann::json::parse(text, [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-      return event != nlohmann::json::parse_event_t::key || keep_key(parsed.get_ref<const std::string&>());
-    });
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     auto [line, column] = line_and_column(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
@@ -90,9 +87,87 @@ nlohmann::json parse_json(std::string_view text, const std::string& source_name,
   }
 }
 
-nlohmann::json load_json_file(const fs::path& path, const JsonKeyFilter& keep_key) {
-  return parse_json(read_file(path), path.string(), keep_key);
+std::vector<JsonArrayElement> index_json_array(std::string_view text, std::string_view key,
+                                               const std::string& source_name) {
+  auto error = [&](size_t offset, std::string_view what) {
+    auto [line, column] = line_and_column(text, offset);
+    fail(ErrorCode::kParse, "malformed JSON in {} at line {}, column {}: {}", source_name, line, column, what);
+  };
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  // The end of the string that opens at `at` (one past its closing quote).
+  auto string_end = [&](size_t at) {
+    for (size_t quote = text.find('"', at + 1); quote != std::string_view::npos; quote = text.find('"', quote + 1)) {
+      size_t backslashes = 0;  // an odd run of backslashes escapes the quote
+      while (text[quote - 1 - backslashes] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) return quote + 1;
+    }
+    error(at, "unterminated string");
+    return text.size();
+  };
+  size_t i = 0;
+  while (i < text.size() && is_space(text[i])) ++i;
+  if (i == text.size() || text[i] != '[') error(i, "expected a JSON list");
+  ++i;
+  std::vector<JsonArrayElement> elements;
+  std::vector<char> closers;  // expected closing brackets inside the current element
+  size_t element_begin = std::string::npos;
+  std::optional<std::string_view> key_value;
+  std::string_view last_string;  // the previous string at the element's own level (a member key)
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (is_space(c)) continue;
+    if (closers.empty() && (c == ',' || c == ']')) {
+      if (element_begin == std::string::npos) {
+        if (c == ']' && elements.empty()) {
+          element_begin = 0;  // "[]"
+        } else {
+          error(i, "expected a value");
+        }
+      } else {
+        size_t end = i;
+        while (end > element_begin && is_space(text[end - 1])) --end;
+        elements.push_back({text.substr(element_begin, end - element_begin), key_value});
+      }
+      element_begin = std::string::npos;
+      key_value.reset();
+      last_string = {};
+      if (c == ']') {
+        size_t rest = i + 1;
+        while (rest < text.size() && is_space(text[rest])) ++rest;
+        if (rest != text.size()) error(rest, "unexpected text after the list");
+        return elements;
+      }
+      continue;
+    }
+    if (element_begin == std::string::npos) element_begin = i;
+    if (c == '"') {
+      const size_t end = string_end(i);
+      const std::string_view token = text.substr(i, end - i);
+      // A member value of the element itself: `"key": "value"` one level inside it.
+      if (closers.size() == 1 && closers.back() == '}' && !last_string.empty()) {
+        size_t colon = last_string.data() + last_string.size() - text.data();
+        while (colon < i && is_space(text[colon])) ++colon;
+        if (colon < i && text[colon] == ':' && last_string.substr(1, last_string.size() - 2) == key)
+          key_value = token;
+      }
+      last_string = closers.size() == 1 ? token : std::string_view{};
+      i = end - 1;
+    } else if (c == '[' || c == '{') {
+      closers.push_back(c == '[' ? ']' : '}');
+      last_string = {};
+    } else if (c == ']' || c == '}') {
+      if (closers.empty() || closers.back() != c) error(i, fmt::format("unexpected '{}'", c));
+      closers.pop_back();
+      last_string = {};
+    } else if (c != ':') {
+      if (closers.size() == 1) last_string = {};
+    }
+  }
+  error(text.size(), "the list is not closed");
+  return elements;
 }
+
+nlohmann::json load_json_file(const fs::path& path) { return parse_json(read_file(path), path.string()); }
 
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> lines;

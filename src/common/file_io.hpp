@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,12 +19,24 @@ std::string read_file(const std::filesystem::path& path);
 // Writes `contents` to `path` atomically: a reader sees the old file or the new one, never a part.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 
-// Parses a JSON document; a syntax error names the file, line and column. When `keep_key` is
-// given, an object member whose key it rejects is skipped without being built (the text is still
-// checked), which saves most of the cost of large files read for a few fields.
-using JsonKeyFilter = std::function<bool(std::string_view key)>;
-nlohmann::json parse_json(std::string_view text, const std::string& source_name, const JsonKeyFilter& keep_key = {});
-nlohmann::json load_json_file(const std::filesystem::path& path, const JsonKeyFilter& keep_key = {});
+// Parses a JSON document; a syntax error names the file, line and column.
+nlohmann::json parse_json(std::string_view text, const std::string& source_name);
+nlohmann::json load_json_file(const std::filesystem::path& path);
+
+// One element of a JSON array located by index_json_array: its bytes, and the raw text (quotes
+// included) of the string value of the member named `key` when the element is an object with one.
+struct JsonArrayElement {
+  std::string_view text;
+  std::optional<std::string_view> key_value;
+};
+
+// The top-level elements of a JSON array, found by one pass over brackets and strings without
+// building them, so that a caller can parse only the elements it needs (a few entries of Spider's
+// tables.json). Throws Error(kParse) naming the source, line and column when the text is not an
+// array or its brackets or strings are not closed. Only the structure is checked: a syntax error
+// inside an element shows when that element is parsed.
+std::vector<JsonArrayElement> index_json_array(std::string_view text, std::string_view key,
+                                               const std::string& source_name);
 
 // Calls `on_record(json, line_number)` for every non-blank line of a JSONL file.
 void for_each_jsonl_record(const std::filesystem::path& path,

@@ -55,26 +55,30 @@ ForeignKeyMap build_foreign_key_map(const nlohmann::json& entry, const std::stri
   }
 }
 
-ForeignKeySource::ForeignKeySource(const std::filesystem::path& tables_json) : source_(tables_json.string()) {
-  // Entries are flat objects, so a key filter needs no depth: skip the fields no map uses.
-  nlohmann::json data = load_json_file(tables_json, [](std::string_view key) {
-    return key == "db_id" || key == "table_names_original" || key == "column_names_original" || key == "foreign_keys";
-  });
-  if (!data.is_array()) fail(ErrorCode::kParse, "{}: expected a JSON list of databases", source_);
-  for (size_t i = 0; i < data.size(); ++i) {
-    auto& entry = data[i];
-    if (!entry.is_object() || !entry.contains("db_id") || !entry["db_id"].is_string())
-      fail(ErrorCode::kParse, "{}: entry {} has no string 'db_id'", source_, i);
-    const std::string db_id = entry["db_id"].get<std::string>();
-    entries_[db_id] = Entry{i, std::make_shared<const nlohmann::json>(std::move(entry))};
+ForeignKeySource::ForeignKeySource(const std::filesystem::path& tables_json)
+    : source_(tables_json.string()), text_(read_file(tables_json)) {
+  // Only the entries of the databases an evaluation uses are parsed (see map_for); here the file
+  // is indexed by db_id in one pass over its structure.
+  const std::vector<JsonArrayElement> elements = index_json_array(text_, "db_id", source_);
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (!elements[i].key_value) fail(ErrorCode::kParse, "{}: entry {} has no string 'db_id'", source_, i);
+    const std::string db_id = parse_json(*elements[i].key_value, source_).get<std::string>();
+    entries_[db_id] = Entry{i, static_cast<size_t>(elements[i].text.data() - text_.data()), elements[i].text.size()};
   }
 }
 
 ForeignKeyMap ForeignKeySource::map_for(const std::string& db_id) const {
   auto found = entries_.find(db_id);
   if (found == entries_.end()) fail(ErrorCode::kNotFound, "unknown db_id '{}': not in {}", db_id, source_);
-  return build_foreign_key_map(*found->second.fields,
-                               fmt::format("{} entry {} ({})", source_, found->second.index, db_id));
+  const Entry& entry = found->second;
+  nlohmann::json fields;
+  try {
+    fields = nlohmann::json::parse(std::string_view(text_).substr(entry.offset, entry.length));
+  } catch (const nlohmann::json::parse_error&) {
+    parse_json(text_, source_);  // reports the error's line and column in the file
+    throw;
+  }
+  return build_foreign_key_map(fields, fmt::format("{} entry {} ({})", source_, entry.index, db_id));
 }
 
 }  // namespace t2sql::eval

@@ -6,8 +6,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
-#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace t2sql::eval {
@@ -20,8 +20,7 @@ using ForeignKeyMap = std::unordered_map<std::string, std::string>;
 // holds either key (groups are never merged). `where` names the entry in error messages.
 ForeignKeyMap build_foreign_key_map(const nlohmann::json& entry, const std::string& where);
 
-// The entries of a tables.json file by db_id, reduced to the fields a map is built from; a map is
-// built when asked for. An evaluation touches a few of the file's databases (20 of Spider's 166
+// The entries of a tables.json file by db_id; an entry is parsed and its map built when asked for. An evaluation touches a few of the file's databases (20 of Spider's 166
 // for dev), and reading tables.json was the largest serial step of `t2sql eval`.
 class ForeignKeySource {
  public:
@@ -36,9 +35,10 @@ class ForeignKeySource {
  private:
   struct Entry {
     size_t index = 0;  // position in the file, for messages
-    std::shared_ptr<const nlohmann::json> fields;
+    size_t offset = 0, length = 0;  // the entry's JSON text in text_
   };
   std::string source_;
+  std::string text_;
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -111,6 +111,11 @@ char32_t lower_code(char32_t c) {
 
 using Text = std::u32string;
 
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+
 // The passes below run on code points (std::u32string) or, for pure-ASCII input, where bytes and
 // code points coincide, directly on the bytes (std::string): no decoding, a quarter of the memory.
 bool in(char32_t c, std::u32string_view set) { return set.find(c) != std::u32string_view::npos; }
@@ -306,9 +311,7 @@ std::vector<std::string> split_whitespace(const S& text) {
 }  // namespace
 
 std::string python_lower(std::string_view text) {
-  bool ascii = true;
-  for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (ascii) {
+  if (is_ascii(text)) {
     std::string out(text);
     for (char& c : out)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
@@ -320,6 +323,12 @@ std::string python_lower(std::string_view text) {
 }
 
 std::string python_strip(std::string_view text) {
+  if (is_ascii(text)) {
+    size_t begin = 0, end = text.size();
+    while (begin < end && is_space(static_cast<unsigned char>(text[begin]))) ++begin;
+    while (end > begin && is_space(static_cast<unsigned char>(text[end - 1]))) --end;
+    return std::string(text.substr(begin, end - begin));
+  }
   const Text codes = decode(text);
   size_t begin = 0, end = codes.size();
   while (begin < end && is_space(codes[begin])) ++begin;
@@ -331,20 +340,37 @@ std::string python_strip(std::string_view text) {
 namespace {
 
 template <class S>
+bool contains_any(const S& text, std::u32string_view set) {
+  return std::any_of(text.begin(), text.end(), [&](auto c) { return in(static_cast<char32_t>(c), set); });
+}
+
+// Whether `word` occurs in `text` ignoring ASCII case: a cheap test before a contraction rule
+// (the rules match ASCII letters only, so ASCII lowering decides it exactly).
+template <class S>
+bool contains_word_ignore_case(const S& lowered, std::u32string_view word) {
+  const S needle(word.begin(), word.end());
+  return lowered.find(needle) != S::npos;
+}
+
+template <class S>
 std::vector<std::string> word_tokenize(S text) {
+  // Every pass below is a regex substitution of NLTK's; a pass is skipped when the characters it
+  // needs are absent (most queries have no quotes, ellipses or contractions).
   // STARTING_QUOTES (the rules for " and ' cannot fire: the caller removed all quotes).
-  text = pad_starting_quotes(text);
+  if (contains_any(text, U"`«“‘„")) text = pad_starting_quotes(text);
   // PUNCTUATION, in NLTK's order.
-  text = final_period(text, U"])}>\"'»”’ ", /*space_before_closers=*/true);
-  text = pad_comma_colon(text);
-  text = pad_ellipsis(text);
-  text = pad_chars(text, U";@#$%&");
-  text = final_period(text, U"])}>\"'", /*space_before_closers=*/false);
-  text = pad_chars(text, U"?!");
-  text = pad_chars(text, U"*");
+  const bool has_period = text.find('.') != S::npos;
+  if (has_period) text = final_period(text, U"])}>\"'»”’ ", /*space_before_closers=*/true);
+  if (contains_any(text, U":,")) text = pad_comma_colon(text);
+  if (has_period) text = pad_ellipsis(text);
+  text = pad_chars(std::move(text), U";@#$%&");
+  if (has_period) text = final_period(text, U"])}>\"'", /*space_before_closers=*/false);
+  text = pad_chars(std::move(text), U"?!");
+  text = pad_chars(std::move(text), U"*");
   // PARENS_BRACKETS, DOUBLE_DASHES.
-  text = pad_chars(text, U"][(){}<>");
+  text = pad_chars(std::move(text), U"][(){}<>");
   S dashed(1, ' ');
+  dashed.reserve(text.size() + 2);
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '-' && i + 1 < text.size() && text[i + 1] == '-') {
       append_ascii(dashed, " -- ");
@@ -356,27 +382,38 @@ std::vector<std::string> word_tokenize(S text) {
   dashed.push_back(' ');
   text = std::move(dashed);
   // ENDING_QUOTES that can fire without quotes, then CONTRACTIONS2 (the apostrophe-free ones).
-  text = pad_chars(text, U"»”’");
-  text = split_contraction(text, U"can", U"not", false);
-  text = split_contraction(text, U"gim", U"me", false);
-  text = split_contraction(text, U"gon", U"na", false);
-  text = split_contraction(text, U"got", U"ta", false);
-  text = split_contraction(text, U"lem", U"me", false);
-  text = split_contraction(text, U"wan", U"na", true);
+  text = pad_chars(std::move(text), U"»”’");
+  S lowered(text);
+  for (auto& c : lowered)
+    if (c >= 'A' && c <= 'Z') c = static_cast<typename S::value_type>(c + 32);
+  static constexpr std::array<std::array<std::u32string_view, 3>, 6> kContractions{{
+      {U"can", U"not", U"cannot"}, {U"gim", U"me", U"gimme"}, {U"gon", U"na", U"gonna"},
+      {U"got", U"ta", U"gotta"}, {U"lem", U"me", U"lemme"}, {U"wan", U"na", U"wanna"}}};
+  for (const auto& [first, second, whole] : kContractions)
+    if (contains_word_ignore_case(lowered, whole))
+      text = split_contraction(std::move(text), first, second, /*needs_following_space=*/first == U"wan");
   return split_whitespace(text);
 }
 
 }  // namespace
 
 std::vector<std::string> nltk_word_tokenize(std::string_view input) {
-  const bool ascii = std::all_of(input.begin(), input.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return word_tokenize(std::string(input));
+  if (is_ascii(input)) return word_tokenize(std::string(input));
   return word_tokenize(decode(input));
 }
 
-std::vector<std::string> tokenize(std::string_view query) {
-  Text text = decode(query);
-  for (char32_t& c : text)
+namespace {
+
+template <class S>
+std::string to_utf8(const S& text) {
+  if constexpr (std::is_same_v<S, std::string>) return text;
+  else return encode(text);
+}
+
+// process_sql.tokenize up to the "=" merging, on bytes (ASCII input) or code points.
+template <class S>
+std::vector<std::string> tokenize_values_and_words(S text) {
+  for (auto& c : text)
     if (c == '\'') c = '"';
   std::vector<size_t> quotes;
   for (size_t i = 0; i < text.size(); ++i)
@@ -388,16 +425,24 @@ std::vector<std::string> tokenize(std::string_view query) {
   for (size_t i = quotes.size(); i >= 2; i -= 2) {
     const size_t first = quotes[i - 2], last = quotes[i - 1];
     std::string key = fmt::format("__val_{}_{}__", first, last);
-    values.emplace(key, encode(std::u32string_view(text).substr(first, last - first + 1)));
-    Text key_text(key.begin(), key.end());
+    values.emplace(key, to_utf8(text.substr(first, last - first + 1)));
+    S key_text(key.begin(), key.end());
     text = text.substr(0, first) + key_text + text.substr(last + 1);
   }
 
-  std::vector<std::string> tokens = nltk_word_tokenize(encode(text));
+  std::vector<std::string> tokens = nltk_word_tokenize(to_utf8(text));
   for (std::string& token : tokens) {
     token = python_lower(token);
     if (auto found = values.find(token); found != values.end()) token = found->second;
   }
+  return tokens;
+}
+
+}  // namespace
+
+std::vector<std::string> tokenize(std::string_view query) {
+  std::vector<std::string> tokens =
+      is_ascii(query) ? tokenize_values_and_words(std::string(query)) : tokenize_values_and_words(decode(query));
 
   // Merge "!", ">", "<" with a following "=" (right to left, as the official loop does; the
   // official code reads toks[-1] for an "=" in first position, a Python negative index).

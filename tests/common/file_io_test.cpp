@@ -77,4 +77,43 @@ TEST(Utf8, FindsInvalidBytes) {
 }
 
 }  // namespace
+// Every element of the list is found, with the string value of its own "db_id" member only: a
+// nested "db_id", a "db_id" that is a value, escaped quotes and brackets inside strings do not count.
+TEST(JsonIndex, FindsElementsAndTheirKeyValue) {
+  const std::string text = R"( [ {"a": [1, {"db_id": "nested"}], "db_id" : "first"},
+    {"name": "db_id", "db_id": "say \"hi\" ]}"},
+    {"db_id": 3}, [ "db_id", "x" ], "plain" ] )";
+  const std::vector<JsonArrayElement> elements = index_json_array(text, "db_id", "t.json");
+  ASSERT_EQ(elements.size(), 5u);
+  EXPECT_EQ(elements[0].text, R"({"a": [1, {"db_id": "nested"}], "db_id" : "first"})");
+  ASSERT_TRUE(elements[0].key_value);
+  EXPECT_EQ(*elements[0].key_value, "\"first\"");
+  ASSERT_TRUE(elements[1].key_value);
+  EXPECT_EQ(parse_json(*elements[1].key_value, "t").get<std::string>(), "say \"hi\" ]}");
+  EXPECT_FALSE(elements[2].key_value);  // not a string
+  EXPECT_FALSE(elements[3].key_value);  // not an object
+  EXPECT_EQ(elements[4].text, "\"plain\"");
+  for (const auto& element : elements) EXPECT_NO_THROW(parse_json(element.text, "t"));
+  EXPECT_TRUE(index_json_array(" [ ] ", "db_id", "t").empty());
+}
+
+TEST(JsonIndex, BrokenStructureNamesTheFileAndPlace) {
+  auto error_of = [](const std::string& text) {
+    try {
+      index_json_array(text, "db_id", "tables.json");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kParse);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of(R"({"db_id": "x"})").find("expected a JSON list"), std::string::npos);
+  EXPECT_NE(error_of("[{\"db_id\": \"x\"}, {\"db_id\": \"y").find("unterminated string"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"db_id": "x"}, {"a": [1, 2}])").find("unexpected '}'"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"db_id": "x"})").find("the list is not closed"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"db_id": "x"},])").find("expected a value"), std::string::npos);
+  EXPECT_NE(error_of("[1]\n[2]").find("line 2, column 1: unexpected text after the list"), std::string::npos);
+  EXPECT_NE(error_of("").find("tables.json"), std::string::npos);
+}
+
 }  // namespace t2sql

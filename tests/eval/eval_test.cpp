@@ -184,6 +184,66 @@ TEST_F(EvalTest, GoldThatDoesNotParseIsAnError) {
   }
 }
 
+// A repeated text is parsed once, and scoring (which consumes the gold's select list, as the
+// official code does) leaves the shared parse intact: the second evaluation equals the first.
+TEST_F(EvalTest, RepeatedQueriesAreParsedOnceAndScoredAlike) {
+  const std::string gold = "SELECT name, country FROM singer WHERE age > 20";
+  const std::string pred = "SELECT country, name FROM singer WHERE age > 30";
+  const EvalContext::Database& db = context_->database("concert_singer");
+  EXPECT_EQ(db.parse(gold).get(), db.parse(gold).get());
+  const ExampleResult first = run(gold, pred);
+  const ExampleResult second = run(gold, pred);
+  EXPECT_TRUE(first.exact);
+  EXPECT_EQ(first.exact, second.exact);
+  EXPECT_EQ(first.exec, second.exec);
+  EXPECT_EQ(first.hardness, second.hardness);
+  EXPECT_EQ(results_to_jsonl({first}, EvalType::kAll), results_to_jsonl({second}, EvalType::kAll));
+  const auto broken = db.parse("SELECT FROM WHERE");
+  EXPECT_FALSE(broken->ok);
+  EXPECT_FALSE(broken->error.empty());
+}
+
+// tables.json is indexed by db_id and an entry is parsed only when its database is used: a broken
+// entry is reported, naming the file, when (and only when) its database is evaluated.
+TEST(ForeignKeySourceTest, EntriesAreParsedWhenUsed) {
+  const fs::path dir = fs::temp_directory_path() / ("t2sql_fk_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "tables.json";
+  write_file_atomic(file, R"([
+ {"db_id": "good", "table_names_original": ["a", "b"],
+  "column_names_original": [[-1, "*"], [0, "id"], [1, "a_id"]], "foreign_keys": [[2, 1]], "column_types": []},
+ {"db_id": "out_of_range", "table_names_original": ["a"], "column_names_original": [[-1, "*"]],
+  "foreign_keys": [[1, 9]]},
+ {"db_id": "bad_syntax", "foreign_keys": [1 2]}
+])");
+  ForeignKeySource source(file);
+  EXPECT_TRUE(source.contains("good"));
+  EXPECT_FALSE(source.contains("missing"));
+  const ForeignKeyMap map = source.map_for("good");
+  EXPECT_EQ(map.at("__b.a_id__"), "__a.id__");
+  EXPECT_EQ(map.at("__a.id__"), "__a.id__");
+  auto error_of = [&](const std::string& db_id) {
+    try {
+      source.map_for(db_id);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("out_of_range").find("entry 1 (out_of_range)"), std::string::npos);
+  EXPECT_NE(error_of("bad_syntax").find("line 6"), std::string::npos) << error_of("bad_syntax");
+  EXPECT_NE(error_of("missing").find("unknown db_id 'missing'"), std::string::npos);
+
+  write_file_atomic(file, R"([{"db_id": "good"}, {"name": "no id"}])");
+  try {
+    ForeignKeySource broken(file);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("entry 1 has no string 'db_id'"), std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
 class EvalFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
