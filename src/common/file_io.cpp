@@ -104,7 +104,7 @@ std::vector<JsonArrayElement> index_json_array(std::string_view text, std::strin
     error(at, "unterminated string");
     return text.size();
   };
-  size_t i = 0;
+  size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a UTF-8 byte order mark, as nlohmann skips it
   while (i < text.size() && is_space(text[i])) ++i;
   if (i == text.size() || text[i] != '[') error(i, "expected a JSON list");
   ++i;
@@ -112,7 +112,8 @@ std::vector<JsonArrayElement> index_json_array(std::string_view text, std::strin
   std::vector<char> closers;  // expected closing brackets inside the current element
   size_t element_begin = std::string::npos;
   std::optional<std::string_view> key_value;
-  std::string_view last_string;  // the previous string at the element's own level (a member key)
+  std::string_view last_string;  // the token just before, when it is a string at the member level
+  bool awaiting_value = false;    // just after `"key":` at the member level
   for (; i < text.size(); ++i) {
     const char c = text[i];
     if (is_space(c)) continue;
@@ -131,6 +132,7 @@ std::vector<JsonArrayElement> index_json_array(std::string_view text, std::strin
       element_begin = std::string::npos;
       key_value.reset();
       last_string = {};
+      awaiting_value = false;
       if (c == ']') {
         size_t rest = i + 1;
         while (rest < text.size() && is_space(text[rest])) ++rest;
@@ -140,27 +142,37 @@ std::vector<JsonArrayElement> index_json_array(std::string_view text, std::strin
       continue;
     }
     if (element_begin == std::string::npos) element_begin = i;
+    // Within the element's own object (one level in), a string followed by ':' is a member key;
+    // the value after a `key` member is recorded when it is a string and forgotten otherwise (a
+    // repeated key counts by its last value, as nlohmann builds objects).
+    const bool member_level = closers.size() == 1 && closers.back() == '}';
+    if (member_level && awaiting_value) {
+      awaiting_value = false;
+      if (c == '"') key_value = text.substr(i, string_end(i) - i);
+      else key_value.reset();
+    }
     if (c == '"') {
       const size_t end = string_end(i);
-      const std::string_view token = text.substr(i, end - i);
-      // A member value of the element itself: `"key": "value"` one level inside it.
-      if (closers.size() == 1 && closers.back() == '}' && !last_string.empty()) {
-        size_t colon = last_string.data() + last_string.size() - text.data();
-        while (colon < i && is_space(text[colon])) ++colon;
-        if (colon < i && text[colon] == ':' && last_string.substr(1, last_string.size() - 2) == key)
-          key_value = token;
-      }
-      last_string = closers.size() == 1 ? token : std::string_view{};
+      last_string = member_level ? text.substr(i, end - i) : std::string_view{};
       i = end - 1;
-    } else if (c == '[' || c == '{') {
+      continue;
+    }
+    if (c == ':' && member_level && !last_string.empty()) {
+      std::string_view name = last_string.substr(1, last_string.size() - 2);
+      std::string decoded;
+      if (name.find('\\') != std::string_view::npos) {  // an escaped key: compare what it means
+        const nlohmann::json parsed = nlohmann::json::parse(last_string, nullptr, /*allow_exceptions=*/false);
+        if (parsed.is_string()) decoded = parsed.get<std::string>();
+        name = decoded;
+      }
+      awaiting_value = name == key;
+    }
+    last_string = {};
+    if (c == '[' || c == '{') {
       closers.push_back(c == '[' ? ']' : '}');
-      last_string = {};
     } else if (c == ']' || c == '}') {
       if (closers.empty() || closers.back() != c) error(i, fmt::format("unexpected '{}'", c));
       closers.pop_back();
-      last_string = {};
-    } else if (c != ':') {
-      if (closers.size() == 1) last_string = {};
     }
   }
   error(text.size(), "the list is not closed");

@@ -82,9 +82,9 @@ TEST(Utf8, FindsInvalidBytes) {
 TEST(JsonIndex, FindsElementsAndTheirKeyValue) {
   const std::string text = R"( [ {"a": [1, {"db_id": "nested"}], "db_id" : "first"},
     {"name": "db_id", "db_id": "say \"hi\" ]}"},
-    {"db_id": 3}, [ "db_id", "x" ], "plain" ] )";
+    {"db_id": 3}, [ "db_id", "x" ], "plain", {"db_id": "a", "db_id": null}, {"db\u005fid": "esc"} ] )";
   const std::vector<JsonArrayElement> elements = index_json_array(text, "db_id", "t.json");
-  ASSERT_EQ(elements.size(), 5u);
+  ASSERT_EQ(elements.size(), 7u);
   EXPECT_EQ(elements[0].text, R"({"a": [1, {"db_id": "nested"}], "db_id" : "first"})");
   ASSERT_TRUE(elements[0].key_value);
   EXPECT_EQ(*elements[0].key_value, "\"first\"");
@@ -93,8 +93,12 @@ TEST(JsonIndex, FindsElementsAndTheirKeyValue) {
   EXPECT_FALSE(elements[2].key_value);  // not a string
   EXPECT_FALSE(elements[3].key_value);  // not an object
   EXPECT_EQ(elements[4].text, "\"plain\"");
+  EXPECT_FALSE(elements[5].key_value);  // the last of repeated keys counts, as in nlohmann
+  ASSERT_TRUE(elements[6].key_value);   // an escaped key means what it decodes to
+  EXPECT_EQ(*elements[6].key_value, "\"esc\"");
   for (const auto& element : elements) EXPECT_NO_THROW(parse_json(element.text, "t"));
   EXPECT_TRUE(index_json_array(" [ ] ", "db_id", "t").empty());
+  EXPECT_EQ(index_json_array("\xEF\xBB\xBF[1]", "db_id", "t").size(), 1u);  // byte order mark
 }
 
 TEST(JsonIndex, BrokenStructureNamesTheFileAndPlace) {
