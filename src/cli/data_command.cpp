@@ -30,6 +30,7 @@ struct DataFlags {
   bool shuffle = false;
   int augment_per_db = 0;
   int shuffled_schema_copies = 0;
+  int renamed_schema_copies = 0;
   std::string augment_databases = "train";
 };
 
@@ -100,6 +101,7 @@ int run_prep(const DataFlags& flags) {
     fail(ErrorCode::kInvalidArgument, "--augment-databases must be train or all, not '{}'", flags.augment_databases);
   options.augment_per_database = flags.augment_per_db;
   options.shuffled_schema_copies = flags.shuffled_schema_copies;
+  options.renamed_schema_copies = flags.renamed_schema_copies;
   options.augment_all_databases = flags.augment_databases == "all";
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
   fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
@@ -107,6 +109,11 @@ int run_prep(const DataFlags& flags) {
              summary.synthetic_records, summary.augmented_records, summary.augmented_databases, summary.bytes, flags.out);
   if (summary.shuffled_records > 0) {
     fmt::print("of the Spider records, {} are copies with the schema in a shuffled order\n", summary.shuffled_records);
+  }
+  if (summary.renamed_records + summary.renamed_skipped > 0) {
+    fmt::print("of the Spider records, {} are copies with respelled table and column names ({} not written: the "
+               "query quotes a schema name or could not be rewritten)\n",
+               summary.renamed_records, summary.renamed_skipped);
   }
   if (summary.augmented_dropped_as_dev > 0) {
     fmt::print("left out {} augmented pairs that repeat a dev question or query\n", summary.augmented_dropped_as_dev);
@@ -154,12 +161,15 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
       ->capture_default_str();
   prep->add_flag("--shuffle", flags->shuffle,
                  "pick the kept examples with a seeded shuffle instead of the first N");
-  prep->add_option("--seed", flags->seed, "seed of --shuffle, --augment-per-db and --shuffled-schema-copies")->capture_default_str();
+  prep->add_option("--seed", flags->seed, "seed of --shuffle, --augment-per-db, --shuffled-schema-copies and --renamed-schema-copies")->capture_default_str();
   prep->add_option("--augment-per-db", flags->augment_per_db,
                    "templated question/SQL pairs generated per database (0: none)")
       ->capture_default_str();
   prep->add_option("--shuffled-schema-copies", flags->shuffled_schema_copies,
                    "extra copies of each Spider example with tables, columns and keys in a seeded random order")
+      ->capture_default_str();
+  prep->add_option("--renamed-schema-copies", flags->renamed_schema_copies,
+                   "extra copies of each Spider example with table and column names respelled (schema and answer)")
       ->capture_default_str();
   prep->add_option("--augment-databases", flags->augment_databases,
                    "train (databases of the chosen splits) or all (every database of tables.json, dev included)")

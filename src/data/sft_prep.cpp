@@ -137,6 +137,9 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
   if (options.shuffled_schema_copies < 0)
     fail(ErrorCode::kInvalidArgument, "--shuffled-schema-copies must be 0 or more, not {}",
          options.shuffled_schema_copies);
+  if (options.renamed_schema_copies < 0)
+    fail(ErrorCode::kInvalidArgument, "--renamed-schema-copies must be 0 or more, not {}",
+         options.renamed_schema_copies);
   PrepSummary summary;
   std::string text;
   ProgressBar progress("prep", static_cast<int64_t>(spider_kept.size() + synthetic_kept.size()),
@@ -158,6 +161,20 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
                     example.db_id, source + "/shuffled");
       ++summary.spider_records;
       ++summary.shuffled_records;
+    }
+    for (int copy = 1; copy <= options.renamed_schema_copies; ++copy) {
+      const uint64_t seed = (options.seed + 0x5851F42D4C957F2DULL) * 0x9E3779B97F4A7C15ULL +
+                            static_cast<uint64_t>(example.split) * 1'000'003ULL +
+                            static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+      auto renamed = corpus.renamed_example(example.db_id, example.split, options.prompt, example.query, seed);
+      if (!renamed) {
+        ++summary.renamed_skipped;
+        continue;
+      }
+      append_record(text, build_conversation(renamed->first, example.question, renamed->second, options.prompt.roles),
+                    example.db_id, source + "/renamed");
+      ++summary.spider_records;
+      ++summary.renamed_records;
     }
     progress.advance();
   }

@@ -35,12 +35,17 @@ struct PrepOptions {
   // Extra copies of every kept Spider example whose schema lists tables, columns and foreign keys
   // in a seeded random order (data/schema_shuffle.hpp); same question and answer. 0: none.
   int shuffled_schema_copies = 0;
+  // Extra copies whose table and column names are respelled, in the schema and in the answer
+  // alike, with the schema also in a shuffled order (data/schema_rename.hpp). 0: none.
+  int renamed_schema_copies = 0;
   bool progress = true;  // progress bar on stderr (only when it is a terminal)
 };
 
 struct PrepSummary {
   size_t spider_records = 0;
   size_t shuffled_records = 0;  // of spider_records: the shuffled-schema copies
+  size_t renamed_records = 0;   // of spider_records: the renamed-schema copies
+  size_t renamed_skipped = 0;   // renamed copies not written (the query could not be rewritten safely)
   size_t synthetic_records = 0;
   size_t augmented_records = 0;
   size_t augmented_databases = 0;

@@ -19,6 +19,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "data/prompt_builder.hpp"
@@ -80,6 +82,13 @@ class SpiderCorpus {
   // (data/schema_shuffle.hpp); not kept.
   std::string shuffled_schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options,
                                     uint64_t seed);
+
+  // (schema text, query) with the table and column names respelled as rename_schema_and_query(seed)
+  // draws (data/schema_rename.hpp) and the schema in the order shuffle_schema(seed) draws; nullopt
+  // when the query cannot be rewritten safely. Not kept.
+  std::optional<std::pair<std::string, std::string>> renamed_example(const std::string& db_id, SpiderSplit split,
+                                                                     const PromptOptions& options,
+                                                                     std::string_view query, uint64_t seed);
 
   // The prompt turns for a question on a database of this corpus.
   std::vector<ChatMessage> prompt(const std::string& db_id, const std::string& question,
