@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
+#include <span>
 #include <thread>
 
 #include "common/error.hpp"
@@ -144,10 +146,6 @@ std::vector<ExampleResult> evaluate_all(const std::vector<ExampleInput>& inputs,
   std::exception_ptr first_error;
   std::mutex error_mutex;
   size_t error_index = inputs.size();
-  // Work is handed out in runs of consecutive examples: Spider lists paraphrases of one question
-  // next to each other, so a repeated gold query is then met by the thread that already holds its
-  // result instead of being run by two threads at the same time.
-  constexpr size_t kChunk = 16;
   auto run_one = [&](size_t i) {
     try {
       results[i] = evaluate_example(inputs[i], context, options);
@@ -160,14 +158,24 @@ std::vector<ExampleResult> evaluate_all(const std::vector<ExampleInput>& inputs,
       }
     }
   };
-  auto worker = [&] {
-    while (true) {
-      const size_t begin = next.fetch_add(kChunk);
-      if (begin >= inputs.size()) return;
-      for (size_t i = begin; i < std::min(begin + kChunk, inputs.size()); ++i) run_one(i);
-    }
-  };
   const int count = std::max(1, std::min<int>(threads, static_cast<int>(inputs.size())));
+  // Work is handed out by database: a thread then finds the database's connection, page cache,
+  // parsed queries and results warm, where two threads on one database would each read its pages
+  // and run a shared gold query. A database with more than its share is cut into runs of
+  // consecutive examples (Spider lists the paraphrases of a question together), and the largest
+  // pieces go first so that no thread is left with a long one at the end.
+  std::map<std::string, std::vector<size_t>> by_database;
+  for (size_t i = 0; i < inputs.size(); ++i) by_database[inputs[i].db_id].push_back(i);
+  const size_t piece = std::max<size_t>(16, (inputs.size() + 4 * count - 1) / (4 * static_cast<size_t>(count)));
+  std::vector<std::span<const size_t>> pieces;
+  for (const auto& [db_id, examples] : by_database)
+    for (size_t begin = 0; begin < examples.size(); begin += piece)
+      pieces.emplace_back(examples.data() + begin, std::min(piece, examples.size() - begin));
+  std::stable_sort(pieces.begin(), pieces.end(), [](auto a, auto b) { return a.size() > b.size(); });
+  auto worker = [&] {
+    for (size_t next_piece = next.fetch_add(1); next_piece < pieces.size(); next_piece = next.fetch_add(1))
+      for (size_t i : pieces[next_piece]) run_one(i);
+  };
   if (count == 1) {
     worker();
   } else {
