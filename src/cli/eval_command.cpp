@@ -56,8 +56,9 @@ int run_eval(const EvalFlags& flags) {
   const auto results = eval::evaluate_all(inputs, *context, options, threads);
   // The process ends with this command: the context's caches (every result and parse kept) are
   // left for the OS to reclaim instead of being freed piece by piece (a few percent of a fast
-  // run, all of it serial). A global keeps them reachable, so leak checkers stay quiet.
-  [[maybe_unused]] static eval::EvalContext* kept_until_exit = nullptr;
+  // run, all of it serial). A static keeps them reachable, so leak checkers stay quiet; it is
+  // volatile so that the compiler cannot drop the store as unread.
+  [[maybe_unused]] static eval::EvalContext* volatile kept_until_exit = nullptr;
   kept_until_exit = context.release();
 
   std::fputs(eval::format_report(results, options.etype, flags.official_output).c_str(), stdout);
