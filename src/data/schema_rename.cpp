@@ -6,18 +6,13 @@
 #include <set>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "sql/spider_parser.hpp"
 #include "sql/sql_lexer.hpp"
 
 namespace t2sql {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The words of a name: split at '_', ' ', '-' and where a lower-case letter meets an upper-case one.
 std::vector<std::string> words_of(std::string_view name) {
@@ -51,7 +46,7 @@ std::string respell_name(std::string_view name, int style) {
   if (words.empty()) return std::string(name);
   std::string out;
   for (size_t w = 0; w < words.size(); ++w) {
-    std::string word = lower(words[w]);
+    std::string word = ascii_lower(words[w]);
     switch (style) {
       case 0:  // singer_id
         if (w > 0) out += '_';
@@ -80,8 +75,8 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
 
   std::set<std::string> table_names, column_names;
   for (const Table& table : schema.tables) {
-    table_names.insert(lower(table.name));
-    for (const Column& column : table.columns) column_names.insert(lower(column.name));
+    table_names.insert(ascii_lower(table.name));
+    for (const Column& column : table.columns) column_names.insert(ascii_lower(column.name));
   }
   auto renamable = [&](const std::string& name) {
     return is_plain_identifier(name) && !is_sql_keyword(name) &&
@@ -95,11 +90,11 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
       if (!renamable(name)) used.insert(name);
   for (const SqlToken& token : lexed.tokens) {
     if (token.kind == SqlTokenKind::kQuotedName) {
-      const std::string name = lower(token.name());
+      const std::string name = ascii_lower(token.name());
       if (table_names.count(name) || column_names.count(name)) return std::nullopt;
     }
     if (token.kind == SqlTokenKind::kWord) {
-      const std::string name = lower(token.text);
+      const std::string name = ascii_lower(token.text);
       if (!table_names.count(name) && !column_names.count(name)) used.insert(name);
     }
   }
@@ -107,26 +102,26 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
   std::mt19937_64 rng(seed);
   std::map<std::string, std::string> renamed;  // lower-case original -> new spelling
   auto choose = [&](const std::string& original, bool is_table) {
-    if (!renamable(lower(original))) return;
+    if (!renamable(ascii_lower(original))) return;
     const int first_style = static_cast<int>(rng() % kNameStyles);
     const bool plural = is_table && rng() % 2 == 0;
     for (int k = 0; k < kNameStyles; ++k) {
       std::string candidate = respell_name(original, (first_style + k) % kNameStyles);
       if (plural && !candidate.empty() && std::tolower(static_cast<unsigned char>(candidate.back())) != 's')
         candidate += std::isupper(static_cast<unsigned char>(candidate.back())) ? 'S' : 's';
-      if (used.insert(lower(candidate)).second) {
-        renamed[lower(original)] = candidate;
+      if (used.insert(ascii_lower(candidate)).second) {
+        renamed[ascii_lower(original)] = candidate;
         return;
       }
     }
-    if (used.insert(lower(original)).second) renamed[lower(original)] = original;
+    if (used.insert(ascii_lower(original)).second) renamed[ascii_lower(original)] = original;
   };
   for (const Table& table : schema.tables) choose(table.name, true);
   for (const Table& table : schema.tables)
     for (const Column& column : table.columns)
-      if (!renamed.count(lower(column.name))) choose(column.name, false);
+      if (!renamed.count(ascii_lower(column.name))) choose(column.name, false);
   auto name_for = [&](const std::string& original) {
-    auto found = renamed.find(lower(original));
+    auto found = renamed.find(ascii_lower(original));
     return found == renamed.end() ? original : found->second;
   };
 
@@ -154,7 +149,7 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
     if (token.kind != SqlTokenKind::kWord) continue;
     const bool call = i + 1 < lexed.tokens.size() && lexed.tokens[i + 1].kind == SqlTokenKind::kPunctuation &&
                       lexed.tokens[i + 1].text == "(";
-    auto found = renamed.find(lower(token.text));
+    auto found = renamed.find(ascii_lower(token.text));
     if (call || found == renamed.end()) continue;
     result.sql.append(sql.substr(copied, token.begin - copied));
     result.sql += found->second;
@@ -165,8 +160,8 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
   // The rewritten query must still resolve every name, now against the new spellings.
   std::vector<spider::SpiderSchema::Table> tables;
   for (const Table& table : result.schema.tables) {
-    spider::SpiderSchema::Table spider_table{lower(table.name), {}};
-    for (const Column& column : table.columns) spider_table.columns.push_back(lower(column.name));
+    spider::SpiderSchema::Table spider_table{ascii_lower(table.name), {}};
+    for (const Column& column : table.columns) spider_table.columns.push_back(ascii_lower(column.name));
     tables.push_back(std::move(spider_table));
   }
   try {

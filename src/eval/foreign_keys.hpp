@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 namespace t2sql::eval {
@@ -20,8 +19,9 @@ using ForeignKeyMap = std::unordered_map<std::string, std::string>;
 // holds either key (groups are never merged). `where` names the entry in error messages.
 ForeignKeyMap build_foreign_key_map(const nlohmann::json& entry, const std::string& where);
 
-// The entries of a tables.json file by db_id; an entry is parsed and its map built when asked for. An evaluation touches a few of the file's databases (20 of Spider's 166
-// for dev), and reading tables.json was the largest serial step of `t2sql eval`.
+// The entries of a tables.json file by db_id; an entry is parsed and its map built when asked
+// for. An evaluation touches a few of the file's databases (20 of Spider's 166 for dev), and
+// reading tables.json was the largest serial step of `t2sql eval`.
 class ForeignKeySource {
  public:
   // Throws Error naming the file when it is not a JSON list or an entry has no string db_id.
