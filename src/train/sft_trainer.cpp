@@ -19,6 +19,7 @@
 #include "data/sft_prep.hpp"
 #include "eval/evaluator.hpp"
 #include "gen/generation.hpp"
+#include "gen/text_to_sql.hpp"
 #include "gen/text_generation.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/llama_config.hpp"
@@ -303,6 +304,18 @@ void copy_tokenizer_files(const fs::path& tokenizer, const fs::path& destination
   if (ec) fail(ErrorCode::kIo, "cannot copy the tokenizer into {}: {}", destination.string(), ec.message());
 }
 
+// A model folder's inference.yaml says how its prompts are written (schema format, chat roles);
+// a model fine-tuned from it was trained on the same prompts, so its final folder carries the file
+// on. Without it, predict would prompt the new model in the default format it never saw.
+void copy_inference_settings(const std::string& source_model, const fs::path& destination) {
+  if (source_model.empty() || source_model == "scratch") return;
+  fs::path settings = fs::path(source_model) / gen::kModelInferenceConfig;
+  if (!fs::is_regular_file(settings)) return;
+  std::error_code ec;
+  fs::copy_file(settings, destination / gen::kModelInferenceConfig, fs::copy_options::overwrite_existing, ec);
+  if (ec) fail(ErrorCode::kIo, "cannot copy {} into {}: {}", settings.string(), destination.string(), ec.message());
+}
+
 }  // namespace
 
 std::vector<PackedSequence> epoch_sequences(const std::vector<TokenizedExample>& examples, const SftConfig& config,
@@ -550,6 +563,7 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
       nn::save_llama_model(model, final_dir, config.bf16 ? nn::TensorDtype::kBF16 : nn::TensorDtype::kF32);
       copy_tokenizer_files(tokenizer_path, final_dir);
     }
+    copy_inference_settings(config.model, final_dir);
     result.final_model = final_dir;
   };
 

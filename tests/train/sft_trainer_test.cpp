@@ -11,6 +11,7 @@
 #include "common/paths.hpp"
 #include "data/packing.hpp"
 #include "gen/text_generation.hpp"
+#include "gen/text_to_sql.hpp"
 #include "nn/llama_config.hpp"
 #include "train/sft_dataset.hpp"
 #include "train/sft_trainer.hpp"
@@ -334,6 +335,28 @@ TEST_F(SftRun, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
   }
   EXPECT_NO_THROW(verify_checkpoint(fs::path(c.output_dir) / "checkpoint-1"));
   EXPECT_EQ(list_checkpoints(c.output_dir).size(), 1u);
+}
+
+TEST_F(SftRun, FineTunedModelKeepsTheSourceModelsPromptSettings) {
+  fs::path dir = fresh_dir("settings");
+  SftConfig scratch = config(dir);
+  scratch.max_steps = 1;
+  scratch.output_dir = (dir / "scratch").string();
+  run_sft(scratch);
+  fs::path source = fs::path(scratch.output_dir) / "final";
+  // A model trained from scratch has no prompt settings to carry on.
+  EXPECT_FALSE(fs::exists(source / gen::kModelInferenceConfig));
+
+  const std::string settings = "schema_format: compact\nroles: user\n";
+  write_file_atomic(source / gen::kModelInferenceConfig, settings);
+  SftConfig tuned = config(dir);
+  tuned.model = source.string();
+  tuned.architecture = nlohmann::json::object();
+  tuned.max_steps = 1;
+  tuned.output_dir = (dir / "tuned").string();
+  auto result = run_sft(tuned);
+  ASSERT_TRUE(result.finished);
+  EXPECT_EQ(read_file(fs::path(tuned.output_dir) / "final" / gen::kModelInferenceConfig), settings);
 }
 
 }  // namespace
