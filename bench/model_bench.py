@@ -2,7 +2,12 @@
 (tools/reference_model) with a KV cache, on the same random weights.
 
 Usage: /usr/bin/python3 bench/model_bench.py BUILD_DIR [--sizes 10m,100m] [--threads 1]
-         [--prompts 16,64,256] [--new-tokens 32] [--plot FILE.svg]
+         [--prompts 16,64,256] [--new-tokens 32] [--dtype f32|bf16] [--plot FILE.svg]
+With --dtype bf16 the checkpoint is stored in bfloat16 (as Hugging Face checkpoints usually are):
+t2sql keeps its projection and embedding weights 16-bit and decodes with float32 activations; the
+reference runs twice, upcast to float32 at load (what transformers does on CPU unless told a
+torch_dtype: the same arithmetic as t2sql's) and computing in bfloat16 (torch_dtype=bfloat16:
+activations rounded to bfloat16 too).
 Writes random checkpoints to a temporary folder, then for every size and prompt length runs
   t2sql-model generate --timings (one process per run) and
   this script's reference (one fresh process per run: peak RSS is per process).
@@ -32,9 +37,10 @@ SIZES = {
 }
 
 
-def make_checkpoint(directory, size):
+def make_checkpoint(directory, size, dtype="f32"):
     cfg = dict(architectures=["LlamaForCausalLM"], model_type="llama", rms_norm_eps=1e-5,
-               max_position_embeddings=2048, rope_theta=10000.0, torch_dtype="float32", **SIZES[size])
+               max_position_embeddings=2048, rope_theta=10000.0,
+               torch_dtype="bfloat16" if dtype == "bf16" else "float32", **SIZES[size])
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f)
@@ -54,16 +60,21 @@ def make_checkpoint(directory, size):
     w["model.norm.weight"] = torch.ones(E)
     if not config.tie_word_embeddings:
         w["lm_head.weight"] = torch.randn(config.vocab_size, E, generator=g) * 0.02
+    if dtype == "bf16":
+        w = {k: v.to(torch.bfloat16) for k, v in w.items()}
     ref.save_safetensors(os.path.join(directory, "model.safetensors"), w)
     return sum(v.numel() for v in w.values())
 
 
-def reference_run(directory, prompt_length, new_tokens, threads):
-    """Greedy generation with a per-layer KV cache (torch.cat), eager fp32, no autograd."""
+def reference_run(directory, prompt_length, new_tokens, threads, compute="f32"):
+    """Greedy generation with a per-layer KV cache (torch.cat), eager, no autograd; weights upcast
+    to float32 at load (compute f32) or used as stored (compute bf16 on a bf16 checkpoint)."""
     torch.set_num_threads(threads)
     with open(os.path.join(directory, "config.json")) as f:
         cfg = ref.Config(json.load(f))
     w = ref.load_safetensors(os.path.join(directory, "model.safetensors"))
+    if compute == "f32":
+        w = {k: v.float() for k, v in w.items()}
     ids = torch.arange(prompt_length).remainder(cfg.vocab_size - 3).add(3).unsqueeze(0)
     inv_freq = ref.rope_inv_freq(cfg)
     H, KV, D = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
@@ -75,10 +86,10 @@ def reference_run(directory, prompt_length, new_tokens, threads):
         pos = torch.arange(past, past + T)[None, :].float()
         freqs = (inv_freq[None, :, None] @ pos[:, None, :]).transpose(1, 2)
         emb = torch.cat((freqs, freqs), -1)
-        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        cos, sin = emb.cos()[:, None].to(h.dtype), emb.sin()[:, None].to(h.dtype)
         mask = None
         if T > 1:
-            mask = torch.full((T, past + T), torch.finfo(torch.float32).min).triu(past + 1)
+            mask = torch.full((T, past + T), torch.finfo(h.dtype).min, dtype=h.dtype).triu(past + 1)
         for i in range(cfg.num_hidden_layers):
             p = f"model.layers.{i}."
             x = ref.rms_norm(h, w[p + "input_layernorm.weight"], cfg.rms_norm_eps)
@@ -95,7 +106,7 @@ def reference_run(directory, prompt_length, new_tokens, threads):
             a = torch.matmul(q, kr.transpose(2, 3)) * D ** -0.5
             if mask is not None:
                 a = a + mask
-            a = torch.softmax(a, -1, dtype=torch.float32)
+            a = torch.softmax(a, -1, dtype=torch.float32).to(q.dtype)
             o = torch.matmul(a, vr).transpose(1, 2).reshape(1, T, H * D)
             h = h + ref.linear(w, p + "self_attn.o_proj", o)
             x = ref.rms_norm(h, w[p + "post_attention_layernorm.weight"], cfg.rms_norm_eps)
@@ -137,8 +148,8 @@ def engine_run(binary, directory, prompt_length, new_tokens, threads, vocab):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--reference":
-        _, _, directory, prompt_length, new_tokens, threads = sys.argv
-        reference_run(directory, int(prompt_length), int(new_tokens), int(threads))
+        _, _, directory, prompt_length, new_tokens, threads, compute = sys.argv
+        reference_run(directory, int(prompt_length), int(new_tokens), int(threads), compute)
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("build_dir")
@@ -146,6 +157,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--prompts", default="16,64,256")
     parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--dtype", choices=["f32", "bf16"], default="f32", help="checkpoint storage dtype")
     parser.add_argument("--plot", help="write an SVG of decode ms/token against the prompt length")
     args = parser.parse_args()
     points = []  # (size, prompt length, engine ms/token, reference ms/token)
@@ -155,17 +167,23 @@ def main():
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for size in args.sizes.split(","):
             directory = os.path.join(tmp, size)
-            params = make_checkpoint(directory, size)
+            params = make_checkpoint(directory, size, args.dtype)
             for prompt_length in map(int, args.prompts.split(",")):
                 engine = engine_run(binary, directory, prompt_length, args.new_tokens, args.threads, SIZES[size]["vocab_size"])
-                out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
-                                      str(args.new_tokens), str(args.threads)], capture_output=True, text=True, check=True,
-                                     env=reference_env(args.threads))
-                reference = json.loads(out.stdout)
-                print(f"| {size} | {params / 1e6:.1f}M | {prompt_length} | {engine['prefill']:.0f} | {reference['prefill']:.0f} | "
-                      f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "
-                      f"{engine['ms_per_token']:.2f} | {reference['ms_per_token']:.2f} | {engine['rss_mb']:.0f} | {reference['rss_mb']:.0f} |",
-                      flush=True)
+                computes = ["f32", "bf16"] if args.dtype == "bf16" else ["f32"]
+                for compute in computes:
+                    out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
+                                          str(args.new_tokens), str(args.threads), compute], capture_output=True, text=True,
+                                         check=True, env=reference_env(args.threads))
+                    reference = json.loads(out.stdout)
+                    label = size if args.dtype == "f32" else f"{size} bf16 (ref {compute})"
+                    print(f"| {label} | {params / 1e6:.1f}M | {prompt_length} | {engine['prefill']:.0f} | {reference['prefill']:.0f} | "
+                          f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "
+                          f"{engine['ms_per_token']:.2f} | {reference['ms_per_token']:.2f} | {engine['rss_mb']:.0f} | {reference['rss_mb']:.0f} |",
+                          flush=True)
+                    if compute == "f32":
+                        f32_reference = reference
+                reference = f32_reference
                 points.append((size, prompt_length, engine["ms_per_token"], reference["ms_per_token"]))
     if args.plot:
         write_plot(args.plot, points, args.threads)

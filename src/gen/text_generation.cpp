@@ -69,7 +69,9 @@ GenerationResult run_text_generation(const TextGenerationRequest& request, std::
     }
     tokenizer = text::load_tokenizer(request.model_directory);
   }
-  auto model = nn::load_llama_model(request.model_directory);
+  nn::LoadOptions load;
+  load.keep_16bit_weights = true;  // decoding streams the weights: 16-bit ones stay half the bytes
+  auto model = nn::load_llama_model(request.model_directory, load);
   std::vector<int64_t> prompt;
   if (request.prompt) {
     for (text::TokenId id : tokenizer->encode(*request.prompt, /*add_special=*/true)) prompt.push_back(id);

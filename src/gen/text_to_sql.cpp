@@ -285,7 +285,9 @@ TextToSqlPipeline::TextToSqlPipeline(const std::filesystem::path& model_dir, Inf
   if (options_.repair_rounds < 0) fail(ErrorCode::kInvalidArgument, "repair_rounds must be >= 0");
   if (options_.few_shot < 0) fail(ErrorCode::kInvalidArgument, "few_shot must be >= 0");
   if (!std::filesystem::exists(model_dir / "config.json")) fail(ErrorCode::kNotFound, "no model in {}", model_dir.string());
-  impl_->model = nn::load_llama_model(model_dir);
+  nn::LoadOptions load;
+  load.keep_16bit_weights = true;  // decoding streams the weights: 16-bit ones stay half the bytes
+  impl_->model = nn::load_llama_model(model_dir, load);
   impl_->model->eval();
   impl_->tokenizer = text::load_tokenizer(model_dir);
   const auto& settings = impl_->tokenizer->settings();

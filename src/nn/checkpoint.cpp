@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "nn/gemv.hpp"
 
 namespace t2sql::nn {
 
@@ -91,6 +92,23 @@ LlamaModel load_llama_model(const std::filesystem::path& directory, const LoadOp
   LlamaConfig config = load_llama_config(directory);
   auto checkpoint = SafetensorsCheckpoint::open(directory);
   LlamaModel model(config);
+  // 16-bit weights kept as stored take the stored dtype before they are filled.
+  std::set<const void*> kept;
+  if (options.keep_16bit_weights && options.dtype == torch::kFloat32 && options.device.is_cpu() &&
+      fused_kernels_available()) {
+    auto keep = [&](torch::Tensor& weight, const std::string& name) {
+      auto view = checkpoint.find(name);
+      if (!weight.defined() || !view) return;  // a missing tensor is reported by the load below
+      const auto type = torch_dtype_of(view->entry->dtype);
+      if (type != torch::kBFloat16 && type != torch::kHalf) return;
+      weight.set_data(torch::empty(weight.sizes(), weight.options().dtype(type)));
+      kept.insert(weight.unsafeGetTensorImpl());
+    };
+    for (auto& [name, linear] : model->linear_layers()) {
+      if (linear->format() == WeightFormat::kDense) keep(linear->weight, name + ".weight");
+    }
+    keep(model->model->embed_tokens->weight, "model.embed_tokens.weight");
+  }
   auto used = load_module_tensors(*model, checkpoint);
   std::set<std::string> expected(used.begin(), used.end());
   for (const auto& name : checkpoint.names()) {
@@ -101,8 +119,9 @@ LlamaModel load_llama_model(const std::filesystem::path& directory, const LoadOp
     fail(ErrorCode::kCorrupt, "{}: unexpected tensor '{}' for {} (wrong architecture or config?)",
          checkpoint.source_of(name), name, architecture_name(config.architecture));
   }
-  // Floating parameters to the compute dtype; quantized codes keep their integer type.
+  // Floating parameters to the compute dtype, except those kept; quantized codes keep their type.
   for (auto& item : model->named_parameters()) {
+    if (kept.count(item.value().unsafeGetTensorImpl())) continue;
     if (is_floating(item.value().scalar_type())) item.value().set_data(item.value().to(options.dtype));
   }
   for (auto& item : model->named_buffers()) {

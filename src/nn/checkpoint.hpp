@@ -18,6 +18,11 @@ struct LoadOptions {
   // Compute dtype of the floating-point parameters (weights stored as F32/F16/BF16 are converted).
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
+  // Inference: the linear layers' and the embedding table's weights stored as BF16 or F16 stay in
+  // that form (half the memory of float32) and the fused kernels of nn/gemv.hpp read them during
+  // decoding; the rest is converted to `dtype`. Applies only to a float32 CPU model on a CPU with
+  // those kernels (AVX-512); elsewhere every weight is converted as usual.
+  bool keep_16bit_weights = false;
 };
 
 // Builds the model for `directory`/config.json and fills every parameter and buffer from the

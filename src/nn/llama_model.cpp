@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "common/error.hpp"
+#include "nn/gemv.hpp"
 
 namespace t2sql::nn {
 
@@ -76,9 +77,17 @@ torch::Tensor LoraLinearImpl::dense_weight() const {
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  torch::Tensor w = dense_weight();
-  if (w.scalar_type() != x.scalar_type()) w = w.to(x.scalar_type());
-  torch::Tensor y = torch::nn::functional::linear(x, w, bias.defined() ? bias : torch::Tensor());
+  torch::Tensor y;
+  if (format_ == WeightFormat::kQ8 && fused_linear_applies(x, qweight)) {
+    y = fused_linear(x, qweight, scales, bias);
+  } else if (format_ == WeightFormat::kDense && weight.scalar_type() != x.scalar_type() &&
+             fused_linear_applies(x, weight)) {
+    y = fused_linear(x, weight, torch::Tensor(), bias);  // a 16-bit weight kept as stored
+  } else {
+    torch::Tensor w = dense_weight();
+    if (w.scalar_type() != x.scalar_type()) w = w.to(x.scalar_type());
+    y = torch::nn::functional::linear(x, w, bias.defined() ? bias : torch::Tensor());
+  }
   if (has_lora() && !merged_) {
     torch::Tensor input = x;
     if (lora_dropout_ > 0.0 && is_training()) {
@@ -391,8 +400,10 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
                       .unsqueeze(0).expand({batch, steps});
     }
   }
+  // The compute dtype is the norms' (the embedding table may be kept in its stored 16-bit form).
+  const auto dtype = model->norm->weight.scalar_type();
   auto hidden = model->embed_tokens(input_ids);
-  auto dtype = hidden.scalar_type();
+  if (hidden.scalar_type() != dtype) hidden = hidden.to(dtype);
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(device).view({1, 1, -1});
   auto embedding = torch::cat({freqs, freqs}, -1);
   auto cos = embedding.cos().to(dtype);
@@ -433,7 +444,12 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
 }
 
 torch::Tensor LlamaModelImpl::logits_from_hidden(const torch::Tensor& hidden) {
-  if (lm_head.is_empty()) return torch::matmul(hidden, model->embed_tokens->weight.t());
+  if (lm_head.is_empty()) {
+    const torch::Tensor& table = model->embed_tokens->weight;
+    if (table.scalar_type() == hidden.scalar_type()) return torch::matmul(hidden, table.t());
+    if (fused_linear_applies(hidden, table)) return fused_linear(hidden, table, torch::Tensor(), torch::Tensor());
+    return torch::matmul(hidden, table.to(hidden.scalar_type()).t());
+  }
   return lm_head(hidden);
 }
 

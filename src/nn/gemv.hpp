@@ -1,0 +1,40 @@
+// Fused kernels for the few-row products of decoding: y = x W^T (+ b) with x in float32 and W kept
+// in its compact stored form (bfloat16, float16 or int8 per-row codes), read once and never
+// materialized as float32. A decode step multiplies one row per sequence by every weight of the
+// model, so its time is the weight memory streamed through the cores; fp32 weights stream twice
+// (16-bit) or four times (int8) the bytes.
+//
+// Exactness: a 16-bit weight converts to float32 exactly, so the products are those of the fp32
+// computation over the upcast weight; only the summation order differs from a BLAS sgemv (float
+// rounding, ~1e-7 relative). An int8 row computes (sum x * q) * scale, the dequantized product
+// factored.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace t2sql::nn {
+
+// Rows of x up to which the fused path is used (decode steps, small batches); longer inputs
+// (prefill) convert the weight and use the BLAS product.
+inline constexpr int64_t kFusedLinearMaxRows = 8;
+
+// True on CPUs with the vectorized kernels (AVX-512). Without them fused_linear_applies is false:
+// there the BLAS product over a converted weight is faster than the portable loop.
+bool fused_kernels_available();
+
+// True when fused_linear handles this pair: x float32 with at most kFusedLinearMaxRows rows (all
+// but the last dimension), weight (out, in) bfloat16, float16 or int8 (then `scales` float32
+// (out)), CPU tensors, and no gradient to track.
+bool fused_linear_applies(const torch::Tensor& x, const torch::Tensor& weight);
+
+// x (..., in) float32; weight (out, in); scales (out) float32 for int8 weights, undefined
+// otherwise; bias (out) float32 or undefined. Returns (..., out) float32. Runs on LibTorch's
+// intra-op threads, split over output rows; the portable loop where AVX-512 is missing.
+torch::Tensor fused_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& scales,
+                           const torch::Tensor& bias);
+
+// The portable kernel alone (the reference of the vectorized one in tests).
+torch::Tensor fused_linear_portable(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& scales,
+                                    const torch::Tensor& bias);
+
+}  // namespace t2sql::nn

@@ -1,0 +1,162 @@
+// Fused few-row linear kernels (nn/gemv.hpp) against LibTorch's fp32 product over the upcast
+// weight, and models that keep their 16-bit weights against the same models upcast at load.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "nn/checkpoint.hpp"
+#include "nn/gemv.hpp"
+#include "nn/llama_model.hpp"
+#include "nn/quantize.hpp"
+
+namespace t2sql::nn {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kModels = fs::path(T2SQL_TEST_FIXTURES) / "models";
+
+fs::path temp_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("t2sql_gemv_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).item<double>();
+}
+
+// The product the kernels must equal: fp32 linear over the weight as float32.
+torch::Tensor reference(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& scales,
+                        const torch::Tensor& bias) {
+  torch::Tensor w = weight.to(torch::kFloat32);
+  if (scales.defined()) w = w * scales.unsqueeze(1);
+  return torch::nn::functional::linear(x, w, bias);
+}
+
+struct Case {
+  torch::ScalarType type;
+  int64_t rows, in, out;
+  bool bias;
+};
+
+TEST(FusedLinear, EqualsTheFp32ProductForEveryWeightTypeRowCountAndTail) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(3);
+  std::vector<Case> cases;
+  for (auto type : {torch::kBFloat16, torch::kHalf, torch::kChar})
+    for (int64_t rows : {1, 2, 3, 5, 8})
+      for (int64_t in : {16, 37, 256, 770}) cases.push_back({type, rows, in, in == 37 ? 5 : 96, rows % 2 == 1});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c10::toString(c.type)) + " rows " + std::to_string(c.rows) + " in " + std::to_string(c.in));
+    torch::Tensor x = torch::randn({c.rows, c.in});
+    torch::Tensor weight, scales;
+    if (c.type == torch::kChar) {
+      weight = torch::randint(-127, 128, {c.out, c.in}).to(torch::kChar);
+      scales = torch::rand({c.out}) * 0.01 + 0.001;
+    } else {
+      weight = (torch::randn({c.out, c.in}) * 0.05).to(c.type);
+    }
+    torch::Tensor bias = c.bias ? torch::randn({c.out}) : torch::Tensor();
+    torch::Tensor expected = reference(x, weight, scales, bias);
+    torch::Tensor portable = fused_linear_portable(x, weight, scales, bias);
+    ASSERT_EQ(portable.sizes(), expected.sizes());
+    EXPECT_LE(max_rel_diff(portable, expected), 1e-5);
+    torch::Tensor fused = fused_linear(x, weight, scales, bias);
+    EXPECT_LE(max_rel_diff(fused, expected), 1e-5);
+  }
+}
+
+TEST(FusedLinear, KeepsLeadingDimensions) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = torch::randn({2, 1, 64});
+  torch::Tensor weight = torch::randn({24, 64}).to(torch::kBFloat16);
+  torch::Tensor y = fused_linear(x, weight, torch::Tensor(), torch::Tensor());
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 1, 24}));
+  EXPECT_LE(max_rel_diff(y, reference(x, weight, {}, {})), 1e-5);
+}
+
+TEST(FusedLinear, AppliesOnlyToFewRowsOfCompactWeightsWithoutGradients) {
+  if (!fused_kernels_available()) GTEST_SKIP() << "no AVX-512: the BLAS path is used everywhere";
+  torch::Tensor weight = torch::randn({8, 32}).to(torch::kBFloat16);
+  EXPECT_TRUE(fused_linear_applies(torch::randn({1, 32}), weight));
+  EXPECT_TRUE(fused_linear_applies(torch::randn({kFusedLinearMaxRows, 32}), weight));
+  EXPECT_FALSE(fused_linear_applies(torch::randn({kFusedLinearMaxRows + 1, 32}), weight));  // prefill
+  EXPECT_FALSE(fused_linear_applies(torch::randn({1, 32}), torch::randn({8, 32})));         // fp32 weight
+  EXPECT_FALSE(fused_linear_applies(torch::randn({1, 31}), weight));                        // width
+  EXPECT_FALSE(fused_linear_applies(torch::randn({1, 32}).to(torch::kBFloat16), weight));  // bf16 compute
+  torch::Tensor tracked = torch::randn({1, 32}).requires_grad_(true);
+  EXPECT_FALSE(fused_linear_applies(tracked, weight));
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(fused_linear_applies(tracked, weight));
+}
+
+// Greedy continuation with the KV cache (prefill through BLAS, decode steps through the kernels).
+std::vector<int64_t> greedy_cached(LlamaModel& model, const torch::Tensor& prompt, int steps, torch::Tensor* first_step) {
+  c10::InferenceMode inference;
+  KvCache cache;
+  auto logits = model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
+  std::vector<int64_t> out;
+  for (int i = 0; i < steps; ++i) {
+    int64_t token = logits[0][-1].argmax().item<int64_t>();
+    out.push_back(token);
+    logits = model->forward(torch::tensor({{token}}), {}, {}, &cache, 1);
+    if (i == 0 && first_step) *first_step = logits.clone();
+  }
+  return out;
+}
+
+// Each fixture architecture saved in BF16, then loaded upcast (the default) and kept 16-bit: the
+// kept model holds half the bytes in its projections and decodes the same tokens with the same
+// logits (float rounding).
+TEST(FusedLinear, SixteenBitModelsDecodeLikeTheirUpcastCopies) {
+  if (!fused_kernels_available()) GTEST_SKIP() << "no AVX-512: 16-bit weights are converted at load";
+  for (std::string name : {"llama_gqa", "qwen2_bias", "mixtral_moe", "llama3_tied_rope"}) {
+    SCOPED_TRACE(name);
+    fs::path dir = temp_dir(name);
+    {
+      auto source = load_llama_model(kModels / name);
+      save_llama_model(source, dir, TensorDtype::kBF16);
+    }
+    auto upcast = load_llama_model(dir);
+    LoadOptions options;
+    options.keep_16bit_weights = true;
+    auto kept = load_llama_model(dir, options);
+    int64_t kept_16bit = 0;
+    for (const auto& item : kept->named_parameters()) kept_16bit += item.value().scalar_type() == torch::kBFloat16;
+    EXPECT_GT(kept_16bit, 0);
+    EXPECT_EQ(kept->model->norm->weight.scalar_type(), torch::kFloat32);
+    EXPECT_EQ(kept->model->embed_tokens->weight.scalar_type(), torch::kBFloat16);
+
+    torch::Tensor prompt = torch::arange(3, 15);
+    torch::Tensor upcast_step, kept_step;
+    auto expected = greedy_cached(upcast, prompt, 6, &upcast_step);
+    auto got = greedy_cached(kept, prompt, 6, &kept_step);
+    EXPECT_EQ(got, expected);
+    EXPECT_LE((kept_step - upcast_step).abs().max().item<double>(), 1e-4);
+    // Prefill (more rows than the kernels take) converts the weight per product: same logits.
+    c10::InferenceMode inference;
+    auto ids = prompt.unsqueeze(0);
+    EXPECT_LE((kept->forward(ids) - upcast->forward(ids)).abs().max().item<double>(), 1e-4);
+    fs::remove_all(dir);
+  }
+}
+
+TEST(FusedLinear, Q8DecodeStepsMatchTheDequantizedProduct) {
+  fs::path dir = temp_dir("q8");
+  quantize_checkpoint(kModels / "llama_gqa", dir, "q8");
+  auto model = load_llama_model(dir);
+  c10::InferenceMode inference;
+  torch::Tensor prompt = torch::arange(2, 12);
+  KvCache cache;
+  model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
+  auto step = model->forward(torch::tensor({{7}}), {}, {}, &cache, 1);  // one row: fused path
+  auto full = model->forward(torch::cat({prompt, torch::tensor({7})}).unsqueeze(0));  // 11 rows: dense
+  EXPECT_LE((step[0][-1] - full[0][-1]).abs().max().item<double>(), 1e-4);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace t2sql::nn
