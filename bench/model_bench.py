@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,16 @@ SIZES = {
     "100m": dict(vocab_size=32000, hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
                  num_attention_heads=12, num_key_value_heads=4, tie_word_embeddings=True),
 }
+
+
+def peak_rss_mb():
+    """VmHWM of this process. Not ru_maxrss: Linux carries that across fork and exec, so a child of
+    this (large) script would report at least the script's own peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def make_checkpoint(directory, size, dtype="f32"):
@@ -122,7 +131,7 @@ def reference_run(directory, prompt_length, new_tokens, threads, compute="f32"):
         for n in range(new_tokens - 1):
             token = step(token, prompt_length + n)[0, -1].argmax().view(1, 1)
         last = time.perf_counter()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     print(json.dumps({"prefill": prompt_length / (first - start), "decode": (new_tokens - 1) / (last - first),
                       "ms_per_token": 1000 * (last - first) / (new_tokens - 1), "rss_mb": rss}))
 

@@ -13,7 +13,6 @@ is taken; the reference (like transformers) computes logits for every position.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,16 @@ SIZES = {
     "100m": dict(vocab_size=32000, hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
                  num_attention_heads=12, num_key_value_heads=4, tie_word_embeddings=True),
 }
+
+
+def peak_rss_mb():
+    """VmHWM of this process. Not ru_maxrss: Linux carries that across fork and exec, so a child of
+    this (large) script would report at least the script's own peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def config_for(size):
@@ -79,7 +88,7 @@ def peer(config_path, batch, seq, completion, steps, threads):
     for _ in range(steps):
         loss = one_step()
     seconds = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    rss = peak_rss_mb()
     print(json.dumps({"tokens_per_s": round(batch * seq * steps / seconds, 1), "step_s": round(seconds / steps, 4),
                       "peak_rss_mb": round(rss, 1), "params": sum(t.numel() for t in params), "loss": round(loss, 4),
                       "threads": torch.get_num_threads()}))

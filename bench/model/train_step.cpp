@@ -6,7 +6,6 @@
 //   train_step CONFIG_JSON --batch B --seq T --completion C --steps N [--warmup W] [--threads K]
 //
 // Every sequence is T tokens; the loss is taken on its last C tokens (the answer), as in SFT.
-#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -16,6 +15,7 @@
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "common/system_info.hpp"
 #include "data/packing.hpp"
 #include "nn/llama_config.hpp"
 #include "nn/threads.hpp"
@@ -74,13 +74,11 @@ int main(int argc, char** argv) try {
   double loss = 0;
   for (int64_t i = 0; i < steps; ++i) loss = train::optimizer_step(model, *optimizer, batches, 1e-4, 1.0).first;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
   int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
   std::printf("{\"tokens_per_s\": %.1f, \"step_s\": %.4f, \"peak_rss_mb\": %.1f, \"params\": %lld, \"loss\": %.4f, \"threads\": %d}\n",
               static_cast<double>(batch * seq * steps) / seconds, seconds / static_cast<double>(steps),
-              static_cast<double>(usage.ru_maxrss) / 1024.0, static_cast<long long>(parameters), loss, torch::get_num_threads());
+              static_cast<double>(t2sql::peak_rss_bytes()) / (1024.0 * 1024.0), static_cast<long long>(parameters), loss, torch::get_num_threads());
   return 0;
 } catch (const std::exception& error) {
   std::fprintf(stderr, "error: %s\n", error.what());

@@ -1,6 +1,7 @@
 // Facts about the machine that change results or speed: which BLAS LibTorch will load, core count.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace t2sql {
@@ -18,6 +19,11 @@ BlasInfo system_blas();
 BlasInfo loaded_blas();
 
 int hardware_threads();
+
+// This process's peak resident set size in bytes (VmHWM of /proc/self/status; 0 when unreadable).
+// Not getrusage's ru_maxrss: Linux carries that across fork and exec, so a process started by a
+// large parent reports at least the parent's peak.
+uint64_t peak_rss_bytes();
 
 // The OpenBLAS kernel set (an OPENBLAS_CORETYPE value) this CPU runs best: "SkylakeX" with
 // AVX-512 F/BW/VL, "Haswell" with AVX2 + FMA, "" otherwise. OpenBLAS picks its kernels from the

@@ -1,12 +1,11 @@
 #include "gen/text_generation.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <charconv>
 
 #include "common/error.hpp"
+#include "common/system_info.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/threads.hpp"
 #include "text/streaming_decoder.hpp"
@@ -126,15 +125,13 @@ GenerationResult run_text_generation(const TextGenerationRequest& request, std::
   if (request.timings && timings_out != nullptr && generated > 0) {
     double prefill_seconds = std::chrono::duration<double>(first_token - start).count();
     double decode_seconds = std::chrono::duration<double>(last_token - first_token).count();
-    struct rusage usage {};
-    ::getrusage(RUSAGE_SELF, &usage);
     *timings_out << fmt::format(
         "timings: prompt {} tokens, prefill {:.1f} tokens/s, decode {} tokens {:.2f} tokens/s "
         "({:.2f} ms/token), peak RSS {:.1f} MB\n",
         prompt.size(), static_cast<double>(prompt.size()) / prefill_seconds, generated - 1,
         decode_seconds > 0 ? static_cast<double>(generated - 1) / decode_seconds : 0.0,
         generated > 1 ? 1000.0 * decode_seconds / static_cast<double>(generated - 1) : 0.0,
-        static_cast<double>(usage.ru_maxrss) / 1024.0);
+        static_cast<double>(peak_rss_bytes()) / (1024.0 * 1024.0));
   }
   return result;
 }

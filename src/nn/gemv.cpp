@@ -1,8 +1,9 @@
 #include "nn/gemv.hpp"
 
 // GCC 12's AVX-512 intrinsics initialize results with the self-assignment idiom of
-// _mm512_undefined_*, which -Wmaybe-uninitialized reports wherever they are inlined.
+// _mm512_undefined_*, which -W(maybe-)uninitialized reports wherever they are inlined.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <ATen/Parallel.h>
 #include <immintrin.h>
@@ -74,34 +75,37 @@ T2SQL_AVX512 inline __m512 load16(const void* weight, int64_t index) {
   }
 }
 
-// Rows are a template parameter so the accumulators stay in registers.
+// Rows m0 .. m0 + M of output n (M a template parameter, so the accumulators stay in registers).
 template <int K, int M>
-T2SQL_AVX512 void avx512_block(const Problem& p, int64_t n0, int64_t n1) {
+T2SQL_AVX512 inline void avx512_dots(const Problem& p, int64_t n, int64_t m0) {
   const int64_t in = p.in, whole = in & ~int64_t{15};
-  for (int64_t n = n0; n < n1; ++n) {
-    __m512 acc[M];
-    for (int m = 0; m < M; ++m) acc[m] = _mm512_setzero_ps();
-    const int64_t row = n * in;
-    for (int64_t k = 0; k < whole; k += 16) {
-      const __m512 w = load16<K>(p.weight, row + k);
-      for (int m = 0; m < M; ++m) acc[m] = _mm512_fmadd_ps(_mm512_loadu_ps(p.x + m * in + k), w, acc[m]);
-    }
-    for (int m = 0; m < M; ++m) finish_output(p, n, m, _mm512_reduce_add_ps(acc[m]), whole);
+  const float* x = p.x + m0 * in;
+  __m512 acc[M];
+  for (int m = 0; m < M; ++m) acc[m] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < whole; k += 16) {
+    const __m512 w = load16<K>(p.weight, n * in + k);
+    for (int m = 0; m < M; ++m) acc[m] = _mm512_fmadd_ps(_mm512_loadu_ps(x + m * in + k), w, acc[m]);
   }
+  for (int m = 0; m < M; ++m) finish_output(p, n, m0 + m, _mm512_reduce_add_ps(acc[m]), whole);
 }
 
+// Outputs n0 .. n1 for every row: rows in chunks of 8 per weight row, so a weight row is read
+// from memory once and from L1 for the following chunks.
 template <int K>
-void avx512_rows(const Problem& p, int64_t n0, int64_t n1) {
-  switch (p.rows) {
-    case 1: return avx512_block<K, 1>(p, n0, n1);
-    case 2: return avx512_block<K, 2>(p, n0, n1);
-    case 3: return avx512_block<K, 3>(p, n0, n1);
-    case 4: return avx512_block<K, 4>(p, n0, n1);
-    case 5: return avx512_block<K, 5>(p, n0, n1);
-    case 6: return avx512_block<K, 6>(p, n0, n1);
-    case 7: return avx512_block<K, 7>(p, n0, n1);
-    case 8: return avx512_block<K, 8>(p, n0, n1);
-    default: return portable_block(p, n0, n1);
+T2SQL_AVX512 void avx512_rows(const Problem& p, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; ++n) {
+    int64_t m0 = 0;
+    for (; m0 + 8 <= p.rows; m0 += 8) avx512_dots<K, 8>(p, n, m0);
+    switch (p.rows - m0) {
+      case 1: avx512_dots<K, 1>(p, n, m0); break;
+      case 2: avx512_dots<K, 2>(p, n, m0); break;
+      case 3: avx512_dots<K, 3>(p, n, m0); break;
+      case 4: avx512_dots<K, 4>(p, n, m0); break;
+      case 5: avx512_dots<K, 5>(p, n, m0); break;
+      case 6: avx512_dots<K, 6>(p, n, m0); break;
+      case 7: avx512_dots<K, 7>(p, n, m0); break;
+      default: break;
+    }
   }
 }
 

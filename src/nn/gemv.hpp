@@ -14,9 +14,10 @@
 
 namespace t2sql::nn {
 
-// Rows of x up to which the fused path is used (decode steps, small batches); longer inputs
-// (prefill) convert the weight and use the BLAS product.
-inline constexpr int64_t kFusedLinearMaxRows = 8;
+// Rows of x up to which the fused path is used (decode steps, batches, short prompts); longer
+// inputs convert the weight and use the BLAS product, which wins once the product is
+// compute-bound rather than weight-bound.
+inline constexpr int64_t kFusedLinearMaxRows = 32;
 
 // True on CPUs with the vectorized kernels (AVX-512). Without them fused_linear_applies is false:
 // there the BLAS product over a converted weight is faster than the portable loop.

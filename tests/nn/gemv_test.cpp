@@ -47,7 +47,7 @@ TEST(FusedLinear, EqualsTheFp32ProductForEveryWeightTypeRowCountAndTail) {
   torch::manual_seed(3);
   std::vector<Case> cases;
   for (auto type : {torch::kBFloat16, torch::kHalf, torch::kChar})
-    for (int64_t rows : {1, 2, 3, 5, 8})
+    for (int64_t rows : {1, 2, 3, 5, 8, 13, 32})
       for (int64_t in : {16, 37, 256, 770}) cases.push_back({type, rows, in, in == 37 ? 5 : 96, rows % 2 == 1});
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c10::toString(c.type)) + " rows " + std::to_string(c.rows) + " in " + std::to_string(c.in));
@@ -130,15 +130,15 @@ TEST(FusedLinear, SixteenBitModelsDecodeLikeTheirUpcastCopies) {
     EXPECT_EQ(kept->model->norm->weight.scalar_type(), torch::kFloat32);
     EXPECT_EQ(kept->model->embed_tokens->weight.scalar_type(), torch::kBFloat16);
 
-    torch::Tensor prompt = torch::arange(3, 15);
+    torch::Tensor prompt = torch::arange(3, 15);  // 12 rows: fused too
     torch::Tensor upcast_step, kept_step;
     auto expected = greedy_cached(upcast, prompt, 6, &upcast_step);
     auto got = greedy_cached(kept, prompt, 6, &kept_step);
     EXPECT_EQ(got, expected);
     EXPECT_LE((kept_step - upcast_step).abs().max().item<double>(), 1e-4);
-    // Prefill (more rows than the kernels take) converts the weight per product: same logits.
+    // A prefill longer than the kernels take converts the weight per product: same logits.
     c10::InferenceMode inference;
-    auto ids = prompt.unsqueeze(0);
+    auto ids = torch::arange(0, kFusedLinearMaxRows + 5).remainder(40).add(3).unsqueeze(0);
     EXPECT_LE((kept->forward(ids) - upcast->forward(ids)).abs().max().item<double>(), 1e-4);
     fs::remove_all(dir);
   }
@@ -149,11 +149,13 @@ TEST(FusedLinear, Q8DecodeStepsMatchTheDequantizedProduct) {
   quantize_checkpoint(kModels / "llama_gqa", dir, "q8");
   auto model = load_llama_model(dir);
   c10::InferenceMode inference;
-  torch::Tensor prompt = torch::arange(2, 12);
+  // A prompt longer than the kernels take (dense prefill), then one step (fused), against the
+  // whole sequence at once (dense).
+  torch::Tensor prompt = torch::arange(0, kFusedLinearMaxRows + 8).remainder(40).add(2);
   KvCache cache;
   model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
-  auto step = model->forward(torch::tensor({{7}}), {}, {}, &cache, 1);  // one row: fused path
-  auto full = model->forward(torch::cat({prompt, torch::tensor({7})}).unsqueeze(0));  // 11 rows: dense
+  auto step = model->forward(torch::tensor({{7}}), {}, {}, &cache, 1);
+  auto full = model->forward(torch::cat({prompt, torch::tensor({7})}).unsqueeze(0));
   EXPECT_LE((step[0][-1] - full[0][-1]).abs().max().item<double>(), 1e-4);
   fs::remove_all(dir);
 }
