@@ -23,6 +23,8 @@ import time
 
 import torch
 
+from peak_rss import peak_rss_mb  # bench/, the script's own folder
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "reference_model"))
 import reference_model as ref  # noqa: E402
 
@@ -34,16 +36,6 @@ SIZES = {
     "100m": dict(vocab_size=32000, hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
                  num_attention_heads=12, num_key_value_heads=4, tie_word_embeddings=True),
 }
-
-
-def peak_rss_mb():
-    """VmHWM of this process. Not ru_maxrss: Linux carries that across fork and exec, so a child of
-    this (large) script would report at least the script's own peak."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def make_checkpoint(directory, size, dtype="f32"):
@@ -179,21 +171,18 @@ def main():
             params = make_checkpoint(directory, size, args.dtype)
             for prompt_length in map(int, args.prompts.split(",")):
                 engine = engine_run(binary, directory, prompt_length, args.new_tokens, args.threads, SIZES[size]["vocab_size"])
-                computes = ["f32", "bf16"] if args.dtype == "bf16" else ["f32"]
-                for compute in computes:
+                references = {}  # compute dtype -> result; the plot uses the f32 (upcast) one
+                for compute in (["f32", "bf16"] if args.dtype == "bf16" else ["f32"]):
                     out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
                                           str(args.new_tokens), str(args.threads), compute], capture_output=True, text=True,
                                          check=True, env=reference_env(args.threads))
-                    reference = json.loads(out.stdout)
+                    reference = references[compute] = json.loads(out.stdout)
                     label = size if args.dtype == "f32" else f"{size} bf16 (ref {compute})"
                     print(f"| {label} | {params / 1e6:.1f}M | {prompt_length} | {engine['prefill']:.0f} | {reference['prefill']:.0f} | "
                           f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "
                           f"{engine['ms_per_token']:.2f} | {reference['ms_per_token']:.2f} | {engine['rss_mb']:.0f} | {reference['rss_mb']:.0f} |",
                           flush=True)
-                    if compute == "f32":
-                        f32_reference = reference
-                reference = f32_reference
-                points.append((size, prompt_length, engine["ms_per_token"], reference["ms_per_token"]))
+                points.append((size, prompt_length, engine["ms_per_token"], references["f32"]["ms_per_token"]))
     if args.plot:
         write_plot(args.plot, points, args.threads)
 

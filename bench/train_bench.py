@@ -18,21 +18,13 @@ import sys
 import tempfile
 import time
 
+from peak_rss import peak_rss_mb  # bench/, the script's own folder
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SIZES = {
     "100m": dict(vocab_size=32000, hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
                  num_attention_heads=12, num_key_value_heads=4, tie_word_embeddings=True),
 }
-
-
-def peak_rss_mb():
-    """VmHWM of this process. Not ru_maxrss: Linux carries that across fork and exec, so a child of
-    this (large) script would report at least the script's own peak."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def config_for(size):

@@ -8,8 +8,6 @@
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "common/error.hpp"
 
 namespace t2sql::nn {
@@ -30,12 +28,8 @@ struct Problem {
 
 float weight_value(const Problem& p, int64_t index) {
   switch (p.kind) {
-    case kBF16: {
-      uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(p.weight)[index]) << 16;
-      float value;
-      std::memcpy(&value, &bits, sizeof value);
-      return value;
-    }
+    case kBF16:
+      return static_cast<float>(static_cast<const c10::BFloat16*>(p.weight)[index]);
     case kF16:
       return static_cast<float>(static_cast<const c10::Half*>(p.weight)[index]);
     case kI8:

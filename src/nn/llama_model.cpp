@@ -80,8 +80,7 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   torch::Tensor y;
   if (format_ == WeightFormat::kQ8 && fused_linear_applies(x, qweight)) {
     y = fused_linear(x, qweight, scales, bias);
-  } else if (format_ == WeightFormat::kDense && weight.scalar_type() != x.scalar_type() &&
-             fused_linear_applies(x, weight)) {
+  } else if (format_ == WeightFormat::kDense && fused_linear_applies(x, weight)) {
     y = fused_linear(x, weight, torch::Tensor(), bias);  // a 16-bit weight kept as stored
   } else {
     torch::Tensor w = dense_weight();

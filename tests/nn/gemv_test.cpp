@@ -9,6 +9,7 @@
 #include "nn/gemv.hpp"
 #include "nn/llama_model.hpp"
 #include "nn/quantize.hpp"
+#include "test_helpers.hpp"
 
 namespace t2sql::nn {
 namespace {
@@ -17,12 +18,7 @@ namespace fs = std::filesystem;
 
 const fs::path kModels = fs::path(T2SQL_TEST_FIXTURES) / "models";
 
-fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("t2sql_gemv_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path temp_dir(const std::string& name) { return testing_support::temp_dir("gemv", name); }
 
 double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).item<double>();
@@ -93,20 +89,7 @@ TEST(FusedLinear, AppliesOnlyToFewRowsOfCompactWeightsWithoutGradients) {
   EXPECT_TRUE(fused_linear_applies(tracked, weight));
 }
 
-// Greedy continuation with the KV cache (prefill through BLAS, decode steps through the kernels).
-std::vector<int64_t> greedy_cached(LlamaModel& model, const torch::Tensor& prompt, int steps, torch::Tensor* first_step) {
-  c10::InferenceMode inference;
-  KvCache cache;
-  auto logits = model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
-  std::vector<int64_t> out;
-  for (int i = 0; i < steps; ++i) {
-    int64_t token = logits[0][-1].argmax().item<int64_t>();
-    out.push_back(token);
-    logits = model->forward(torch::tensor({{token}}), {}, {}, &cache, 1);
-    if (i == 0 && first_step) *first_step = logits.clone();
-  }
-  return out;
-}
+using testing_support::greedy_cached;  // prefill through BLAS, decode steps through the kernels
 
 // Each fixture architecture saved in BF16, then loaded upcast (the default) and kept 16-bit: the
 // kept model holds half the bytes in its projections and decodes the same tokens with the same

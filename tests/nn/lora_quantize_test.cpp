@@ -10,6 +10,7 @@
 #include "nn/checkpoint.hpp"
 #include "nn/lora.hpp"
 #include "nn/quantize.hpp"
+#include "test_helpers.hpp"
 
 namespace t2sql::nn {
 namespace {
@@ -17,12 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kModels = fs::path(T2SQL_TEST_FIXTURES) / "models";
 
-fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("t2sql_lora_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path temp_dir(const std::string& name) { return testing_support::temp_dir("lora", name); }
 
 torch::Tensor prompt_ids() {
   return tensor_from_view(*SafetensorsFile::open(kModels / "llama_gqa" / "expected.safetensors")->find("input_ids")).clone();

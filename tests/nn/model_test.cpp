@@ -10,6 +10,7 @@
 #include "common/file_io.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/llama_model.hpp"
+#include "test_helpers.hpp"
 
 namespace t2sql::nn {
 namespace {
@@ -20,12 +21,7 @@ const fs::path kModels = fs::path(T2SQL_TEST_FIXTURES) / "models";
 const std::vector<std::string> kConfigs = {"llama_gqa",      "llama3_tied_rope", "qwen2_bias",
                                            "mistral_window", "mixtral_moe",      "llama_bf16_headdim"};
 
-fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("t2sql_model_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path temp_dir(const std::string& name) { return testing_support::temp_dir("model", name); }
 
 struct Expected {
   std::shared_ptr<SafetensorsFile> file;
@@ -40,19 +36,7 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat32) - b.to(torch::kFloat32)).abs().max().item<double>();
 }
 
-// Greedy continuation with the KV cache: prefill, then one token per step.
-std::vector<int64_t> greedy_cached(LlamaModel& model, const torch::Tensor& prompt, int steps) {
-  torch::NoGradGuard no_grad;
-  KvCache cache;
-  auto logits = model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
-  std::vector<int64_t> out;
-  for (int i = 0; i < steps; ++i) {
-    int64_t token = logits[0][-1].argmax().item<int64_t>();
-    out.push_back(token);
-    logits = model->forward(torch::tensor({{token}}), {}, {}, &cache, 1);
-  }
-  return out;
-}
+using testing_support::greedy_cached;
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
 

@@ -11,18 +11,14 @@
 #include "common/file_io.hpp"
 #include "nn/llama_config.hpp"
 #include "nn/safetensors.hpp"
+#include "test_helpers.hpp"
 
 namespace t2sql::nn {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("t2sql_nn_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path temp_dir(const std::string& name) { return testing_support::temp_dir("nn", name); }
 
 std::string make_file(const std::string& header_json, const std::string& data) {
   std::string out(8, '\0');
