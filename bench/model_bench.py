@@ -2,7 +2,7 @@
 (tools/reference_model) with a KV cache, on the same random weights.
 
 Usage: /usr/bin/python3 bench/model_bench.py BUILD_DIR [--sizes 10m,100m] [--threads 1]
-         [--prompts 16,64,256] [--new-tokens 32] [--dtype f32|bf16] [--plot FILE.svg]
+         [--prompts 16,64,256] [--new-tokens 32] [--dtype f32|bf16] [--repeats R] [--plot FILE.svg]
 With --dtype bf16 the checkpoint is stored in bfloat16 (as Hugging Face checkpoints usually are):
 t2sql keeps its projection and embedding weights 16-bit and decodes with float32 activations; the
 reference runs twice, upcast to float32 at load (what transformers does on CPU unless told a
@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -136,6 +137,11 @@ def reference_env(threads):
     return env
 
 
+def median_run(runs):
+    """Each metric's median over repeated runs."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
 def engine_run(binary, directory, prompt_length, new_tokens, threads, vocab):
     ids = " ".join(str(3 + i % (vocab - 3)) for i in range(prompt_length))
     out = subprocess.run([binary, "generate", "--model", directory, "--ids", ids, "--max-new-tokens", str(new_tokens),
@@ -159,6 +165,7 @@ def main():
     parser.add_argument("--prompts", default="16,64,256")
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--dtype", choices=["f32", "bf16"], default="f32", help="checkpoint storage dtype")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each side per row; figures are medians")
     parser.add_argument("--plot", help="write an SVG of decode ms/token against the prompt length")
     args = parser.parse_args()
     points = []  # (size, prompt length, engine ms/token, reference ms/token)
@@ -170,13 +177,20 @@ def main():
             directory = os.path.join(tmp, size)
             params = make_checkpoint(directory, size, args.dtype)
             for prompt_length in map(int, args.prompts.split(",")):
-                engine = engine_run(binary, directory, prompt_length, args.new_tokens, args.threads, SIZES[size]["vocab_size"])
-                references = {}  # compute dtype -> result; the plot uses the f32 (upcast) one
-                for compute in (["f32", "bf16"] if args.dtype == "bf16" else ["f32"]):
-                    out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
-                                          str(args.new_tokens), str(args.threads), compute], capture_output=True, text=True,
-                                         check=True, env=reference_env(args.threads))
-                    reference = references[compute] = json.loads(out.stdout)
+                # Engine and reference alternate, so drift of the machine hits both; each figure
+                # is the median of the repeats.
+                computes = ["f32", "bf16"] if args.dtype == "bf16" else ["f32"]
+                engines, runs = [], {compute: [] for compute in computes}
+                for _ in range(args.repeats):
+                    engines.append(engine_run(binary, directory, prompt_length, args.new_tokens, args.threads, SIZES[size]["vocab_size"]))
+                    for compute in computes:
+                        out = subprocess.run([sys.executable, __file__, "--reference", directory, str(prompt_length),
+                                              str(args.new_tokens), str(args.threads), compute], capture_output=True, text=True,
+                                             check=True, env=reference_env(args.threads))
+                        runs[compute].append(json.loads(out.stdout))
+                engine = median_run(engines)
+                references = {compute: median_run(runs[compute]) for compute in computes}  # the plot uses f32 (upcast)
+                for compute, reference in references.items():
                     label = size if args.dtype == "f32" else f"{size} bf16 (ref {compute})"
                     print(f"| {label} | {params / 1e6:.1f}M | {prompt_length} | {engine['prefill']:.0f} | {reference['prefill']:.0f} | "
                           f"{engine['decode']:.1f} | {reference['decode']:.1f} | {engine['decode'] / reference['decode']:.2f}x | "

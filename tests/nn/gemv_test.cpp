@@ -42,9 +42,11 @@ TEST(FusedLinear, EqualsTheFp32ProductForEveryWeightTypeRowCountAndTail) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(3);
   std::vector<Case> cases;
-  for (auto type : {torch::kBFloat16, torch::kHalf, torch::kChar})
+  // Outputs 5 and 98 leave one and two rows after the blocks of four weight rows.
+  for (auto type : {torch::kFloat32, torch::kBFloat16, torch::kHalf, torch::kChar})
     for (int64_t rows : {1, 2, 3, 5, 8, 13, 32})
-      for (int64_t in : {16, 37, 256, 770}) cases.push_back({type, rows, in, in == 37 ? 5 : 96, rows % 2 == 1});
+      for (int64_t in : {16, 37, 256, 770})
+        cases.push_back({type, rows, in, in == 37 ? 5 : in == 256 ? 98 : 96, rows % 2 == 1});
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c10::toString(c.type)) + " rows " + std::to_string(c.rows) + " in " + std::to_string(c.in));
     torch::Tensor x = torch::randn({c.rows, c.in});
@@ -74,13 +76,14 @@ TEST(FusedLinear, KeepsLeadingDimensions) {
   EXPECT_LE(max_rel_diff(y, reference(x, weight, {}, {})), 1e-5);
 }
 
-TEST(FusedLinear, AppliesOnlyToFewRowsOfCompactWeightsWithoutGradients) {
+TEST(FusedLinear, AppliesOnlyToFewRowsOfSupportedWeightsWithoutGradients) {
   if (!fused_kernels_available()) GTEST_SKIP() << "no AVX-512: the BLAS path is used everywhere";
   torch::Tensor weight = torch::randn({8, 32}).to(torch::kBFloat16);
   EXPECT_TRUE(fused_linear_applies(torch::randn({1, 32}), weight));
   EXPECT_TRUE(fused_linear_applies(torch::randn({kFusedLinearMaxRows, 32}), weight));
   EXPECT_FALSE(fused_linear_applies(torch::randn({kFusedLinearMaxRows + 1, 32}), weight));  // prefill
-  EXPECT_FALSE(fused_linear_applies(torch::randn({1, 32}), torch::randn({8, 32})));         // fp32 weight
+  EXPECT_TRUE(fused_linear_applies(torch::randn({1, 32}), torch::randn({8, 32})));          // fp32 weight
+  EXPECT_FALSE(fused_linear_applies(torch::randn({1, 32}), torch::randn({8, 32}, torch::kFloat64)));
   EXPECT_FALSE(fused_linear_applies(torch::randn({1, 31}), weight));                        // width
   EXPECT_FALSE(fused_linear_applies(torch::randn({1, 32}).to(torch::kBFloat16), weight));  // bf16 compute
   torch::Tensor tracked = torch::randn({1, 32}).requires_grad_(true);
