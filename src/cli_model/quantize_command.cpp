@@ -31,6 +31,9 @@ const CommandRegistrar registrar(60, [](CLI::App& app) {
     fmt::print("quantized {} linear layers to {}: {:.2f} MB -> {:.2f} MB ({:.1f}% of the input)\n",
                report.quantized_layers, flags->type, report.input_bytes / 1e6, report.output_bytes / 1e6,
                100.0 * static_cast<double>(report.output_bytes) / static_cast<double>(report.input_bytes));
+    if (report.copied_files == 0)
+      fmt::print(stderr, "note: {} has no tokenizer or settings files to take along; pass --tokenizer to use {}\n",
+                 flags->input, flags->output);
   });
 });
 

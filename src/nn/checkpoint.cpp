@@ -163,4 +163,18 @@ void save_llama_model(LlamaModel& model, const std::filesystem::path& directory,
   write_safetensors_checkpoint(directory, tensors.items(), max_shard_bytes, {{"format", "pt"}});
 }
 
+int copy_model_files(const std::filesystem::path& source, const std::filesystem::path& destination,
+                     std::span<const char* const> names) {
+  int copied = 0;
+  for (const char* name : names) {
+    const std::filesystem::path from = source / name;
+    if (!std::filesystem::is_regular_file(from)) continue;
+    std::error_code ec;
+    std::filesystem::copy_file(from, destination / name, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) fail(ErrorCode::kIo, "cannot copy {} into {}: {}", from.string(), destination.string(), ec.message());
+    ++copied;
+  }
+  return copied;
+}
+
 }  // namespace t2sql::nn

@@ -5,7 +5,9 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,19 @@ std::vector<std::string> load_module_tensors(torch::nn::Module& module, const Sa
 void save_llama_model(LlamaModel& model, const std::filesystem::path& directory,
                       TensorDtype dtype = TensorDtype::kF32,
                       uint64_t max_shard_bytes = 5'000'000'000ULL);
+
+// Files a model folder carries beside config.json and the weights. A checkpoint derived from a
+// model (quantized, fine-tuned) takes them along, so that it stays usable as it is: the same
+// tokenizer, generation defaults and t2sql prompt settings (inference.yaml: how its prompts are
+// written).
+inline constexpr std::array<const char*, 4> kTokenizerFiles = {"tokenizer.json", "tokenizer.model",
+                                                               "tokenizer_config.json", "special_tokens_map.json"};
+inline constexpr std::array<const char*, 2> kModelSettingFiles = {"generation_config.json", "inference.yaml"};
+
+// Copies those of `names` that exist in `source` into `destination` (overwriting). Returns how
+// many were copied; throws Error(kIo) naming the file when a copy fails.
+int copy_model_files(const std::filesystem::path& source, const std::filesystem::path& destination,
+                     std::span<const char* const> names);
 
 // A view of a mapped tensor as a torch tensor (no copy; valid while the file is open).
 torch::Tensor tensor_from_view(const TensorView& view);

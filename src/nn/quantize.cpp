@@ -78,6 +78,8 @@ QuantizeReport quantize_checkpoint(const std::filesystem::path& input, const std
   std::filesystem::create_directories(output);
   write_file_atomic(output / "config.json", llama_config_to_json(quantized_config).dump(2) + "\n");
   write_safetensors_checkpoint(output, tensors.items(), 5'000'000'000ULL, {{"format", "pt"}, {"quantization", type}});
+  // The quantized folder is a model on its own: same tokenizer and prompt settings as its input.
+  report.copied_files = copy_model_files(input, output, kTokenizerFiles) + copy_model_files(input, output, kModelSettingFiles);
   return report;
 }
 

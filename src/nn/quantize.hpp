@@ -25,11 +25,13 @@ struct QuantizeReport {
   int64_t quantized_layers = 0;
   uint64_t input_bytes = 0;   // tensor bytes of the input checkpoint
   uint64_t output_bytes = 0;  // tensor bytes of the quantized checkpoint
+  int copied_files = 0;       // tokenizer and settings files taken along (kTokenizerFiles, kModelSettingFiles)
 };
 
 // Reads the checkpoint in `input`, quantizes its linear layers as `type` ("q8" or "q4"; q4 takes
 // group_size 32 or 64) and writes config.json (with quantization_config) + model.safetensors to
-// `output`. Non-quantized tensors keep the input's storage dtype. Errors: an already quantized
+// `output`, with the input's tokenizer and settings files (copy_model_files). Non-quantized
+// tensors keep the input's storage dtype. Errors: an already quantized
 // input, an unknown type, a group size that does not divide a layer's input width.
 QuantizeReport quantize_checkpoint(const std::filesystem::path& input, const std::filesystem::path& output,
                                    const std::string& type, int64_t group_size = 32);

@@ -290,30 +290,25 @@ nlohmann::json evaluate(nn::LlamaModel& model, Evaluation& evaluation, const tex
 }
 
 void copy_tokenizer_files(const fs::path& tokenizer, const fs::path& destination) {
-  std::error_code ec;
   if (fs::is_directory(tokenizer)) {
-    for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
-      if (fs::exists(tokenizer / name)) fs::copy_file(tokenizer / name, destination / name, fs::copy_options::overwrite_existing, ec);
-    }
+    nn::copy_model_files(tokenizer, destination, nn::kTokenizerFiles);
   } else if (fs::exists(tokenizer)) {
+    std::error_code ec;
     std::string name = tokenizer.extension() == ".model" ? "tokenizer.model" : "tokenizer.json";
     fs::copy_file(tokenizer, destination / name, fs::copy_options::overwrite_existing, ec);
-    fs::path config = tokenizer.parent_path() / "tokenizer_config.json";
-    if (fs::exists(config)) fs::copy_file(config, destination / "tokenizer_config.json", fs::copy_options::overwrite_existing, ec);
+    if (ec) fail(ErrorCode::kIo, "cannot copy the tokenizer into {}: {}", destination.string(), ec.message());
+    const char* const config[] = {"tokenizer_config.json"};
+    nn::copy_model_files(tokenizer.parent_path(), destination, config);
   }
-  if (ec) fail(ErrorCode::kIo, "cannot copy the tokenizer into {}: {}", destination.string(), ec.message());
 }
 
 // A model folder's inference.yaml says how its prompts are written (schema format, chat roles);
 // a model fine-tuned from it was trained on the same prompts, so its final folder carries the file
-// on. Without it, predict would prompt the new model in the default format it never saw.
+// on (with its generation defaults). Without it, predict would prompt the new model in the default
+// format it never saw.
 void copy_inference_settings(const std::string& source_model, const fs::path& destination) {
   if (source_model.empty() || source_model == "scratch") return;
-  fs::path settings = fs::path(source_model) / gen::kModelInferenceConfig;
-  if (!fs::is_regular_file(settings)) return;
-  std::error_code ec;
-  fs::copy_file(settings, destination / gen::kModelInferenceConfig, fs::copy_options::overwrite_existing, ec);
-  if (ec) fail(ErrorCode::kIo, "cannot copy {} into {}: {}", settings.string(), destination.string(), ec.message());
+  nn::copy_model_files(source_model, destination, nn::kModelSettingFiles);
 }
 
 }  // namespace

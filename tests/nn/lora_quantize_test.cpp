@@ -223,6 +223,26 @@ TEST(Quantize, GroupSizes32And64) {
   fs::remove_all(source);
 }
 
+// A quantized folder is a usable model: the input's tokenizer and prompt settings come along,
+// byte for byte; files the input lacks are not invented.
+TEST(Quantize, TakesTheTokenizerAndSettingsAlong) {
+  torch::NoGradGuard no_grad;
+  auto source = temp_dir("with_tokenizer");
+  fs::copy(kModels / "llama_gqa", source, fs::copy_options::recursive);
+  write_file_atomic(source / "tokenizer.json", "{\"model\": {\"type\": \"BPE\"}}\n");
+  write_file_atomic(source / "tokenizer_config.json", "{\"eos_token\": \"</s>\"}\n");
+  write_file_atomic(source / "inference.yaml", "schema_format: compact\nroles: user\n");
+  auto dir = temp_dir("with_tokenizer_q8");
+  auto report = quantize_checkpoint(source, dir, "q8");
+  EXPECT_EQ(report.copied_files, 3);
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "inference.yaml"})
+    EXPECT_EQ(read_file(dir / name), read_file(source / name)) << name;
+  EXPECT_FALSE(fs::exists(dir / "tokenizer.model"));
+  EXPECT_FALSE(fs::exists(dir / "generation_config.json"));
+  fs::remove_all(dir);
+  fs::remove_all(source);
+}
+
 TEST(Quantize, BadRequestsAreErrors) {
   auto dir = temp_dir("badq");
   EXPECT_THROW(quantize_checkpoint(kModels / "llama_gqa", dir, "q3"), Error);
