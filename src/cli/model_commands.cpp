@@ -23,12 +23,9 @@ constexpr std::array kModelCommands = {
     ModelCommand{"generate", "run a checkpoint on a prompt (KV-cached generation)"},
     ModelCommand{"ask", "question + database -> SQL -> rows"},
     ModelCommand{"predict", "predict SQL for a whole split (resumable)"},
-    ModelCommand{"train", "sft | dpo | ppo training from a YAML config"},
-    ModelCommand{"dpo-data", "build preference pairs from the model's own samples"},
-    ModelCommand{"merge", "linear / slerp / ties / dare / moe merges from YAML"},
+    ModelCommand{"train", "sft training (full or LoRA) from a YAML config"},
     ModelCommand{"quantize", "weight-only int8 / 4-bit quantization"},
     ModelCommand{"perplexity", "completion-token loss and perplexity on prepared records"},
-    ModelCommand{"serve", "HTTP API and web UI"},
     ModelCommand{"model-info", "describe a checkpoint and the LibTorch build (threads, BLAS)"},
 };
 }  // namespace

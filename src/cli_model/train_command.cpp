@@ -20,7 +20,7 @@ struct TrainFlags {
 };
 
 const CommandRegistrar registrar(60, [](CLI::App& app) {
-  auto* train = app.add_subcommand("train", "sft | dpo | ppo training from a YAML config");
+  auto* train = app.add_subcommand("train", "sft training (full or LoRA) from a YAML config");
   train->require_subcommand(1);
   auto flags = std::make_shared<TrainFlags>();
   auto* sft = train->add_subcommand("sft", "supervised fine-tuning (full or LoRA), or training from scratch");
