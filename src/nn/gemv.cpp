@@ -14,19 +14,23 @@ namespace t2sql::nn {
 
 namespace {
 
-enum Kind { kF32 = 0, kBF16 = 1, kF16 = 2, kI8 = 3 };
+enum Kind { kF32 = 0, kBF16 = 1, kF16 = 2, kI8 = 3, kQ4 = 4 };
 
 struct Problem {
   const float* x = nullptr;  // (rows, in)
   int64_t rows = 0, in = 0, out = 0;
-  const void* weight = nullptr;  // (out, in)
+  const void* weight = nullptr;  // (out, in); q4: (out, in / 2) bytes, two codes each
   Kind kind = kBF16;
-  const float* scales = nullptr;  // (out), int8 only
+  const float* scales = nullptr;  // int8: (out); q4: (out, in / group); else null
+  int64_t group = 0;              // q4 group size (a multiple of 16)
   const float* bias = nullptr;    // (out) or null
   float* y = nullptr;             // (rows, out)
 };
 
-float weight_value(const Problem& p, int64_t index) {
+// Weight (n, k) as float32: q4 dequantized with its group's scale, int8 as its code (the row
+// scale is applied to the finished sum).
+float weight_value(const Problem& p, int64_t n, int64_t k) {
+  const int64_t index = n * p.in + k;
   switch (p.kind) {
     case kF32:
       return static_cast<const float*>(p.weight)[index];
@@ -36,17 +40,27 @@ float weight_value(const Problem& p, int64_t index) {
       return static_cast<float>(static_cast<const c10::Half*>(p.weight)[index]);
     case kI8:
       return static_cast<float>(static_cast<const int8_t*>(p.weight)[index]);
+    case kQ4: {
+      const uint8_t byte = static_cast<const uint8_t*>(p.weight)[index / 2];
+      const int code = (k & 1) ? byte >> 4 : byte & 15;  // low nibble = even column
+      return static_cast<float>(code - 8) * p.scales[n * (p.in / p.group) + k / p.group];
+    }
   }
   return 0.0f;
 }
 
-// Output `n` of every row from a dot product already summed over the first `done` inputs.
-void finish_output(const Problem& p, int64_t n, int64_t m, float sum, int64_t done) {
-  const float* x = p.x + m * p.in;
-  for (int64_t k = done; k < p.in; ++k) sum += x[k] * weight_value(p, n * p.in + k);
+// Stores output n of row m from the complete dot product.
+inline void store_output(const Problem& p, int64_t n, int64_t m, float sum) {
   if (p.kind == kI8) sum *= p.scales[n];
   if (p.bias) sum += p.bias[n];
   p.y[m * p.out + n] = sum;
+}
+
+// Output `n` of row m from a dot product already summed over the first `done` inputs.
+void finish_output(const Problem& p, int64_t n, int64_t m, float sum, int64_t done) {
+  const float* x = p.x + m * p.in;
+  for (int64_t k = done; k < p.in; ++k) sum += x[k] * weight_value(p, n, k);
+  store_output(p, n, m, sum);
 }
 
 void portable_block(const Problem& p, int64_t n0, int64_t n1) {
@@ -56,11 +70,22 @@ void portable_block(const Problem& p, int64_t n0, int64_t n1) {
 
 #define T2SQL_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
-// 16 weights from `index` as float32 (exact for bf16 and f16, the int8 codes for int8).
+// Weights (n, k .. k + 15) as float32: exact for bf16 and f16, the codes for int8, dequantized
+// for q4 (k is a multiple of 16 and a q4 group a multiple of 16, so one scale covers them).
 template <int K>
-T2SQL_AVX512 inline __m512 load16(const void* weight, int64_t index) {
+T2SQL_AVX512 inline __m512 load16(const Problem& p, int64_t n, int64_t k) {
+  const int64_t index = n * p.in + k;
+  const void* weight = p.weight;
   if constexpr (K == kF32) {
     return _mm512_loadu_ps(static_cast<const float*>(weight) + index);
+  } else if constexpr (K == kQ4) {
+    // 8 bytes hold 16 codes, the even column in the low nibble: widen each byte to 16 bits and
+    // put its high nibble in the upper byte, which lays the codes out in column order.
+    const __m128i bytes = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const uint8_t*>(weight) + index / 2)));
+    const __m128i codes = _mm_or_si128(_mm_and_si128(bytes, _mm_set1_epi16(0x0f)),
+                                       _mm_slli_epi16(_mm_and_si128(bytes, _mm_set1_epi16(0xf0)), 4));
+    const __m512 values = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(codes)), _mm512_set1_ps(8.0f));
+    return _mm512_mul_ps(values, _mm512_set1_ps(p.scales[n * (p.in / p.group) + k / p.group]));
   } else if constexpr (K == kBF16) {
     __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(weight) + index));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
@@ -87,14 +112,18 @@ T2SQL_AVX512 inline void avx512_block(const Problem& p, int64_t n0, int64_t m0) 
     for (int m = 0; m < M; ++m) acc[j][m] = _mm512_setzero_ps();
   for (int64_t k = 0; k < whole; k += 16) {
     __m512 w[N];
-    for (int j = 0; j < N; ++j) w[j] = load16<K>(p.weight, (n0 + j) * in + k);
+    for (int j = 0; j < N; ++j) w[j] = load16<K>(p, n0 + j, k);
     for (int m = 0; m < M; ++m) {
       const __m512 xv = _mm512_loadu_ps(x + m * in + k);
       for (int j = 0; j < N; ++j) acc[j][m] = _mm512_fmadd_ps(xv, w[j], acc[j][m]);
     }
   }
   for (int j = 0; j < N; ++j)
-    for (int m = 0; m < M; ++m) finish_output(p, n0 + j, m0 + m, _mm512_reduce_add_ps(acc[j][m]), whole);
+    for (int m = 0; m < M; ++m) {
+      const float sum = _mm512_reduce_add_ps(acc[j][m]);
+      if (whole == in) store_output(p, n0 + j, m0 + m, sum);
+      else finish_output(p, n0 + j, m0 + m, sum, whole);
+    }
 }
 
 // Every row for outputs n0 .. n0 + N, rows in chunks of 4: the block's weight rows are read from
@@ -131,23 +160,31 @@ Kind kind_of(torch::ScalarType type) {
     case torch::kBFloat16: return kBF16;
     case torch::kHalf: return kF16;
     case torch::kChar: return kI8;
+    case torch::kByte: return kQ4;
     default: fail(ErrorCode::kUnsupported, "fused linear: no kernel for {} weights", c10::toString(type));
   }
 }
 
 torch::Tensor run(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& scales,
                   const torch::Tensor& bias, bool vectorized) {
-  const int64_t in = weight.size(1), out = weight.size(0);
+  Problem p;
+  p.kind = kind_of(weight.scalar_type());
+  const int64_t out = weight.size(0), in = p.kind == kQ4 ? 2 * weight.size(1) : weight.size(1);
   if (x.size(-1) != in) fail(ErrorCode::kInvalidArgument, "fused linear: input width {} != weight width {}", x.size(-1), in);
   torch::Tensor x2 = x.reshape({-1, in}).contiguous();
   torch::Tensor w = weight.contiguous();
-  Problem p;
-  p.kind = kind_of(w.scalar_type());
   torch::Tensor s, b;
   if (p.kind == kI8) {
     if (!scales.defined() || scales.numel() != out) fail(ErrorCode::kInvalidArgument, "fused linear: int8 weights need {} scales", out);
     s = scales.to(torch::kFloat32).contiguous();
     p.scales = s.data_ptr<float>();
+  } else if (p.kind == kQ4) {
+    if (!scales.defined() || scales.dim() != 2 || scales.size(0) != out || scales.size(1) == 0 || in % scales.size(1) != 0 ||
+        (in / scales.size(1)) % 16 != 0)
+      fail(ErrorCode::kInvalidArgument, "fused linear: q4 weights need ({}, groups) scales with groups of a multiple of 16 inputs", out);
+    s = scales.to(torch::kFloat32).contiguous();
+    p.scales = s.data_ptr<float>();
+    p.group = in / scales.size(1);
   }
   if (bias.defined()) {
     b = bias.to(torch::kFloat32).contiguous();
@@ -171,6 +208,7 @@ torch::Tensor run(const torch::Tensor& x, const torch::Tensor& weight, const tor
       case kBF16: return avx512_rows<kBF16>(p, n0, n1);
       case kF16: return avx512_rows<kF16>(p, n0, n1);
       case kI8: return avx512_rows<kI8>(p, n0, n1);
+      case kQ4: return avx512_rows<kQ4>(p, n0, n1);
     }
   });
   return y.view(sizes);
@@ -185,8 +223,11 @@ bool fused_linear_applies(const torch::Tensor& x, const torch::Tensor& weight) {
   if (!x.defined() || !weight.defined() || !x.device().is_cpu() || !weight.device().is_cpu()) return false;
   if (x.scalar_type() != torch::kFloat32 || weight.dim() != 2 || x.dim() < 1) return false;
   const auto type = weight.scalar_type();
-  if (type != torch::kFloat32 && type != torch::kBFloat16 && type != torch::kHalf && type != torch::kChar) return false;
-  if (x.size(-1) != weight.size(1) || x.numel() / std::max<int64_t>(1, x.size(-1)) > kFusedLinearMaxRows) return false;
+  if (type != torch::kFloat32 && type != torch::kBFloat16 && type != torch::kHalf && type != torch::kChar &&
+      type != torch::kByte)
+    return false;
+  const int64_t in = type == torch::kByte ? 2 * weight.size(1) : weight.size(1);  // q4: two codes a byte
+  if (x.size(-1) != in || x.numel() / std::max<int64_t>(1, x.size(-1)) > kFusedLinearMaxRows) return false;
   if (x.numel() == 0) return false;
   return !(torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
 }

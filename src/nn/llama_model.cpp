@@ -78,8 +78,8 @@ torch::Tensor LoraLinearImpl::dense_weight() const {
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   torch::Tensor y;
-  if (format_ == WeightFormat::kQ8 && fused_linear_applies(x, qweight)) {
-    y = fused_linear(x, qweight, scales, bias);
+  if ((format_ == WeightFormat::kQ8 || format_ == WeightFormat::kQ4) && fused_linear_applies(x, qweight)) {
+    y = fused_linear(x, qweight, scales, bias);  // codes read as stored, never dequantized whole
   } else if (format_ == WeightFormat::kDense && fused_linear_applies(x, weight)) {
     y = fused_linear(x, weight, torch::Tensor(), bias);  // a 16-bit weight kept as stored
   } else {
@@ -445,8 +445,10 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
 torch::Tensor LlamaModelImpl::logits_from_hidden(const torch::Tensor& hidden) {
   if (lm_head.is_empty()) {
     const torch::Tensor& table = model->embed_tokens->weight;
-    if (table.scalar_type() == hidden.scalar_type()) return torch::matmul(hidden, table.t());
+    // Decoding reads the table through the fused kernel (a BLAS product with one row would pack
+    // the whole table first); prefill and training use the matrix product.
     if (fused_linear_applies(hidden, table)) return fused_linear(hidden, table, torch::Tensor(), torch::Tensor());
+    if (table.scalar_type() == hidden.scalar_type()) return torch::matmul(hidden, table.t());
     return torch::matmul(hidden, table.to(hidden.scalar_type()).t());
   }
   return lm_head(hidden);

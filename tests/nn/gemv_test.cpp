@@ -24,11 +24,26 @@ double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).item<double>();
 }
 
-// The product the kernels must equal: fp32 linear over the weight as float32.
+// The product the kernels must equal: fp32 linear over the weight as float32 (q4 codes unpacked
+// and scaled per group here, independently of the model's dequantization code).
 torch::Tensor reference(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& scales,
                         const torch::Tensor& bias) {
-  torch::Tensor w = weight.to(torch::kFloat32);
-  if (scales.defined()) w = w * scales.unsqueeze(1);
+  torch::Tensor w;
+  if (weight.scalar_type() == torch::kByte) {
+    const int64_t out = weight.size(0), in = 2 * weight.size(1), group = in / scales.size(1);
+    w = torch::empty({out, in});
+    auto codes = weight.accessor<uint8_t, 2>();
+    auto scale = scales.accessor<float, 2>();
+    auto value = w.accessor<float, 2>();
+    for (int64_t n = 0; n < out; ++n)
+      for (int64_t k = 0; k < in; ++k) {
+        const int code = k % 2 == 0 ? codes[n][k / 2] & 15 : codes[n][k / 2] >> 4;
+        value[n][k] = static_cast<float>(code - 8) * scale[n][k / group];
+      }
+  } else {
+    w = weight.to(torch::kFloat32);
+    if (scales.defined()) w = w * scales.unsqueeze(1);
+  }
   return torch::nn::functional::linear(x, w, bias);
 }
 
@@ -47,11 +62,18 @@ TEST(FusedLinear, EqualsTheFp32ProductForEveryWeightTypeRowCountAndTail) {
     for (int64_t rows : {1, 2, 3, 5, 8, 13, 32})
       for (int64_t in : {16, 37, 256, 770})
         cases.push_back({type, rows, in, in == 37 ? 5 : in == 256 ? 98 : 96, rows % 2 == 1});
+  // q4 (uint8 codes): input widths are whole groups; groups of 16, 32 and 64.
+  for (int64_t rows : {1, 2, 3, 5, 8, 13, 32})
+    for (int64_t in : {32, 64, 256, 768}) cases.push_back({torch::kByte, rows, in, in == 32 ? 5 : 98, rows % 2 == 0});
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c10::toString(c.type)) + " rows " + std::to_string(c.rows) + " in " + std::to_string(c.in));
     torch::Tensor x = torch::randn({c.rows, c.in});
     torch::Tensor weight, scales;
-    if (c.type == torch::kChar) {
+    if (c.type == torch::kByte) {
+      const int64_t group = c.in == 32 ? 16 : c.in == 64 ? 32 : 64;
+      weight = torch::randint(0, 256, {c.out, c.in / 2}).to(torch::kByte);
+      scales = torch::rand({c.out, c.in / group}) * 0.05 + 0.001;
+    } else if (c.type == torch::kChar) {
       weight = torch::randint(-127, 128, {c.out, c.in}).to(torch::kChar);
       scales = torch::rand({c.out}) * 0.01 + 0.001;
     } else {
@@ -130,20 +152,24 @@ TEST(FusedLinear, SixteenBitModelsDecodeLikeTheirUpcastCopies) {
   }
 }
 
-TEST(FusedLinear, Q8DecodeStepsMatchTheDequantizedProduct) {
-  fs::path dir = temp_dir("q8");
-  quantize_checkpoint(kModels / "llama_gqa", dir, "q8");
-  auto model = load_llama_model(dir);
-  c10::InferenceMode inference;
-  // A prompt longer than the kernels take (dense prefill), then one step (fused), against the
-  // whole sequence at once (dense).
-  torch::Tensor prompt = torch::arange(0, kFusedLinearMaxRows + 8).remainder(40).add(2);
-  KvCache cache;
-  model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
-  auto step = model->forward(torch::tensor({{7}}), {}, {}, &cache, 1);
-  auto full = model->forward(torch::cat({prompt, torch::tensor({7})}).unsqueeze(0));
-  EXPECT_LE((step[0][-1] - full[0][-1]).abs().max().item<double>(), 1e-4);
-  fs::remove_all(dir);
+// q8 and q4 (groups of 16: the fixture is 32 wide) models: a prompt longer than the kernels take
+// (dense prefill over dequantized weights), then one step (fused, codes read as stored), against
+// the whole sequence at once (dense).
+TEST(FusedLinear, QuantizedDecodeStepsMatchTheDequantizedProduct) {
+  for (std::string type : {"q8", "q4"}) {
+    SCOPED_TRACE(type);
+    fs::path dir = temp_dir(type);
+    quantize_checkpoint(kModels / "llama_gqa", dir, type, 16);
+    auto model = load_llama_model(dir);
+    c10::InferenceMode inference;
+    torch::Tensor prompt = torch::arange(0, kFusedLinearMaxRows + 8).remainder(40).add(2);
+    KvCache cache;
+    model->forward(prompt.unsqueeze(0), {}, {}, &cache, 1);
+    auto step = model->forward(torch::tensor({{7}}), {}, {}, &cache, 1);
+    auto full = model->forward(torch::cat({prompt, torch::tensor({7})}).unsqueeze(0));
+    EXPECT_LE((step[0][-1] - full[0][-1]).abs().max().item<double>(), 1e-4);
+    fs::remove_all(dir);
+  }
 }
 
 }  // namespace
