@@ -1,7 +1,11 @@
 #include "cli/command_registry.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <vector>
+
+#include "common/error.hpp"
 
 namespace t2sql::cli {
 namespace {
@@ -24,5 +28,20 @@ void register_all_commands(CLI::App& app) {
 
 void set_exit_code(int code) { g_exit_code = code; }
 int exit_code() { return g_exit_code; }
+
+int run_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return static_cast<int>(ErrorCode::kInternal);
+  }
+  return exit_code();
+}
 
 }  // namespace t2sql::cli

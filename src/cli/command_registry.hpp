@@ -23,4 +23,9 @@ void register_all_commands(CLI::App& app);
 void set_exit_code(int code);
 int exit_code();
 
+// Parses the command line and runs the chosen command; returns the process's exit status: the
+// command's exit_code(), CLI11's for usage errors, the Error's code (message on stderr as
+// "error: ...") for a failure, kInternal for any other exception. Shared by t2sql and t2sql-model.
+int run_command_line(CLI::App& app, int argc, char** argv);
+
 }  // namespace t2sql::cli

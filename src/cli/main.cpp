@@ -24,16 +24,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: unknown command '%s' (run t2sql --help for the list)\n", argv[1]);
     return static_cast<int>(t2sql::ErrorCode::kInvalidArgument);
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const t2sql::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return static_cast<int>(t2sql::ErrorCode::kInternal);
-  }
-  return t2sql::cli::exit_code();
+  return t2sql::cli::run_command_line(app, argc, argv);
 }

@@ -13,16 +13,5 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("t2sql ") + T2SQL_VERSION);
   app.require_subcommand(1);
   t2sql::cli::register_all_commands(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const t2sql::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return static_cast<int>(t2sql::ErrorCode::kInternal);
-  }
-  return t2sql::cli::exit_code();
+  return t2sql::cli::run_command_line(app, argc, argv);
 }
