@@ -50,6 +50,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     auto* t = new std::map<std::string, Setter, std::less<>>;
     auto& m = *t;
     m["model"] = setter(&SftConfig::model, "model");
+    m["block_expansion_every"] = setter(&SftConfig::block_expansion_every, "block_expansion_every");
     m["tokenizer"] = setter(&SftConfig::tokenizer, "tokenizer");
     m["chat_template"] = setter(&SftConfig::chat_template, "chat_template");
     m["use_lora"] = setter(&SftConfig::use_lora, "use_lora");
@@ -241,6 +242,13 @@ void validate_sft_config(const SftConfig& config) {
   not_negative("save_total_limit", static_cast<double>(config.save_total_limit));
   not_negative("eval_exec_examples", static_cast<double>(config.eval_exec_examples));
   not_negative("max_train_minutes", config.max_train_minutes);
+  not_negative("block_expansion_every", static_cast<double>(config.block_expansion_every));
+  if (config.block_expansion_every > 0 && config.model == "scratch")
+    fail(ErrorCode::kInvalidArgument, "block_expansion_every grows a trained model; for \"scratch\" set num_hidden_layers instead");
+  if (config.block_expansion_every > 0 && config.use_lora)
+    fail(ErrorCode::kInvalidArgument,
+         "block_expansion_every needs full fine-tuning (lora: false): an adapter is saved against its base model, "
+         "which has fewer layers");
   if (config.use_lora && config.model != "scratch") {
     positive("lora.r", static_cast<double>(config.lora.r));
     positive("lora.alpha", config.lora.alpha);
@@ -253,6 +261,7 @@ void validate_sft_config(const SftConfig& config) {
 nlohmann::json sft_config_to_json(const SftConfig& c) {
   nlohmann::json j;
   j["model"] = c.model;
+  if (c.block_expansion_every > 0) j["block_expansion_every"] = c.block_expansion_every;
   if (!c.architecture.empty()) j["architecture"] = c.architecture;
   j["tokenizer"] = c.tokenizer;
   j["chat_template"] = c.chat_template;

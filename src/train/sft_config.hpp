@@ -25,6 +25,9 @@ struct SftLoraSettings {
 struct SftConfig {
   // What is trained.
   std::string model;                 // a checkpoint folder, or "scratch" (needs `architecture`)
+  // > 0: before training, grow the loaded model by a copy of every n-th layer whose residual
+  // outputs are zero (nn/depth_expansion.hpp: same logits, more depth to train). 0: off.
+  int64_t block_expansion_every = 0;
   nlohmann::json architecture = nlohmann::json::object();  // config.json fields for "scratch"
   std::string tokenizer;             // tokenizer file or folder (default: the model folder)
   std::string chat_template;         // llama3/qwen3/chatml/llama2/mistral/plain ("" : the tokenizer's)

@@ -22,6 +22,7 @@
 #include "gen/text_to_sql.hpp"
 #include "gen/text_generation.hpp"
 #include "nn/checkpoint.hpp"
+#include "nn/depth_expansion.hpp"
 #include "nn/llama_config.hpp"
 #include "nn/lora.hpp"
 #include "nn/safetensors.hpp"
@@ -463,6 +464,12 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
     initialize_scratch_weights(model);
   } else {
     model = nn::load_llama_model(config.model);
+    if (config.block_expansion_every > 0) {
+      const int64_t before = model->config().num_hidden_layers;
+      model = nn::expand_depth(model, config.block_expansion_every);
+      fmt::print(stderr, "block expansion: {} -> {} layers (a zero-output copy after every {})\n", before,
+                 model->config().num_hidden_layers, config.block_expansion_every);
+    }
   }
   if (static_cast<int64_t>(tokenizer->vocab_size()) > model->config().vocab_size) {
     fail(ErrorCode::kInvalidArgument, "tokenizer {} has {} ids, the model's vocabulary only {}", tokenizer_path,

@@ -12,6 +12,7 @@
 #include "data/packing.hpp"
 #include "gen/text_generation.hpp"
 #include "gen/text_to_sql.hpp"
+#include "nn/checkpoint.hpp"
 #include "nn/llama_config.hpp"
 #include "train/sft_dataset.hpp"
 #include "train/sft_trainer.hpp"
@@ -357,6 +358,36 @@ TEST_F(SftRun, FineTunedModelKeepsTheSourceModelsPromptSettings) {
   auto result = run_sft(tuned);
   ASSERT_TRUE(result.finished);
   EXPECT_EQ(read_file(fs::path(tuned.output_dir) / "final" / gen::kModelInferenceConfig), settings);
+}
+
+// block_expansion_every grows the loaded model before training; the final model has the new depth
+// and loads like any other. Scratch runs refuse the key (they set their depth directly).
+TEST_F(SftRun, BlockExpansionTrainsTheGrownModel) {
+  fs::path dir = fresh_dir("expansion");
+  SftConfig scratch = config(dir);
+  scratch.max_steps = 1;
+  scratch.output_dir = (dir / "scratch").string();
+  run_sft(scratch);
+  const fs::path source = fs::path(scratch.output_dir) / "final";
+  const int64_t layers = nn::load_llama_config(source).num_hidden_layers;
+
+  SftConfig grown = config(dir);
+  grown.model = source.string();
+  grown.architecture = nlohmann::json::object();
+  grown.block_expansion_every = 1;
+  grown.use_lora = false;  // full fine-tuning: final/ holds the whole grown model
+  grown.max_steps = 2;
+  grown.output_dir = (dir / "grown").string();
+  ASSERT_TRUE(run_sft(grown).finished);
+  EXPECT_EQ(nn::load_llama_config(fs::path(grown.output_dir) / "final").num_hidden_layers, 2 * layers);
+  EXPECT_NO_THROW(nn::load_llama_model(fs::path(grown.output_dir) / "final"));
+
+  SftConfig refused = config(dir);
+  refused.block_expansion_every = 1;
+  EXPECT_THROW(run_sft(refused), Error);  // scratch
+  refused = grown;
+  refused.use_lora = true;
+  EXPECT_THROW(run_sft(refused), Error);  // an adapter would not fit its base
 }
 
 }  // namespace
