@@ -27,6 +27,9 @@ struct Problem {
   float* y = nullptr;             // (rows, out)
 };
 
+// The scale of q4 weight (n, k): one per group of `group` inputs of a row.
+inline float q4_scale(const Problem& p, int64_t n, int64_t k) { return p.scales[n * (p.in / p.group) + k / p.group]; }
+
 // Weight (n, k) as float32: q4 dequantized with its group's scale, int8 as its code (the row
 // scale is applied to the finished sum).
 float weight_value(const Problem& p, int64_t n, int64_t k) {
@@ -43,7 +46,7 @@ float weight_value(const Problem& p, int64_t n, int64_t k) {
     case kQ4: {
       const uint8_t byte = static_cast<const uint8_t*>(p.weight)[index / 2];
       const int code = (k & 1) ? byte >> 4 : byte & 15;  // low nibble = even column
-      return static_cast<float>(code - 8) * p.scales[n * (p.in / p.group) + k / p.group];
+      return static_cast<float>(code - 8) * q4_scale(p, n, k);
     }
   }
   return 0.0f;
@@ -85,7 +88,7 @@ T2SQL_AVX512 inline __m512 load16(const Problem& p, int64_t n, int64_t k) {
     const __m128i codes = _mm_or_si128(_mm_and_si128(bytes, _mm_set1_epi16(0x0f)),
                                        _mm_slli_epi16(_mm_and_si128(bytes, _mm_set1_epi16(0xf0)), 4));
     const __m512 values = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(codes)), _mm512_set1_ps(8.0f));
-    return _mm512_mul_ps(values, _mm512_set1_ps(p.scales[n * (p.in / p.group) + k / p.group]));
+    return _mm512_mul_ps(values, _mm512_set1_ps(q4_scale(p, n, k)));
   } else if constexpr (K == kBF16) {
     __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(weight) + index));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
@@ -154,6 +157,11 @@ bool cpu_has_avx512() {
   return has;
 }
 
+// Inputs per weight row: q4 stores two codes a byte.
+int64_t input_width(const torch::Tensor& weight) {
+  return weight.scalar_type() == torch::kByte ? 2 * weight.size(1) : weight.size(1);
+}
+
 Kind kind_of(torch::ScalarType type) {
   switch (type) {
     case torch::kFloat32: return kF32;
@@ -169,7 +177,7 @@ torch::Tensor run(const torch::Tensor& x, const torch::Tensor& weight, const tor
                   const torch::Tensor& bias, bool vectorized) {
   Problem p;
   p.kind = kind_of(weight.scalar_type());
-  const int64_t out = weight.size(0), in = p.kind == kQ4 ? 2 * weight.size(1) : weight.size(1);
+  const int64_t out = weight.size(0), in = input_width(weight);
   if (x.size(-1) != in) fail(ErrorCode::kInvalidArgument, "fused linear: input width {} != weight width {}", x.size(-1), in);
   torch::Tensor x2 = x.reshape({-1, in}).contiguous();
   torch::Tensor w = weight.contiguous();
@@ -226,8 +234,7 @@ bool fused_linear_applies(const torch::Tensor& x, const torch::Tensor& weight) {
   if (type != torch::kFloat32 && type != torch::kBFloat16 && type != torch::kHalf && type != torch::kChar &&
       type != torch::kByte)
     return false;
-  const int64_t in = type == torch::kByte ? 2 * weight.size(1) : weight.size(1);  // q4: two codes a byte
-  if (x.size(-1) != in || x.numel() / std::max<int64_t>(1, x.size(-1)) > kFusedLinearMaxRows) return false;
+  if (x.size(-1) != input_width(weight) || x.numel() / std::max<int64_t>(1, x.size(-1)) > kFusedLinearMaxRows) return false;
   if (x.numel() == 0) return false;
   return !(torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
 }
