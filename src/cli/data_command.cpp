@@ -28,6 +28,7 @@ struct DataFlags {
   int64_t num_train = -1, num_synthetic = -1;
   uint64_t seed = 42;
   bool shuffle = false;
+  bool question_first = false;
   int augment_per_db = 0;
   int shuffled_schema_copies = 0;
   int renamed_schema_copies = 0;
@@ -38,6 +39,7 @@ PromptOptions prompt_options(const DataFlags& flags) {
   PromptOptions options;
   options.schema_format = parse_schema_format(flags.schema_format);
   options.roles = parse_conversation_roles(flags.roles);
+  options.question_first = flags.question_first;
   if (flags.sample_rows < 0)
     fail(ErrorCode::kInvalidArgument, "--sample-rows must be 0 or more, not {}", flags.sample_rows);
   options.sample_rows = flags.sample_rows;
@@ -56,6 +58,8 @@ void add_prompt_flags(CLI::App* command, DataFlags& flags) {
       ->capture_default_str();
   command->add_option("--roles", flags.roles, "sys-user-assistant, user-assistant or user (no instructions)")
       ->capture_default_str();
+  command->add_flag("--question-first", flags.question_first,
+                    "also state the question before the schema (not the reference layout)");
   command
       ->add_option("--max-value-chars", flags.max_value_chars,
                    "cut longer text values in sample rows (0: never)")

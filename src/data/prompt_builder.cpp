@@ -34,9 +34,14 @@ const char* conversation_roles_name(ConversationRoles roles) {
   return "sys-user-assistant";
 }
 
-std::string user_message(std::string_view schema, std::string_view question) {
+std::string user_message(std::string_view schema, std::string_view question, bool question_first) {
   std::string out;
-  out.reserve(schema.size() + question.size() + 96);
+  out.reserve(schema.size() + 2 * question.size() + 96);
+  if (question_first) {
+    out += "-- ";
+    out += question;
+    out += '\n';
+  }
   out += kSchemaHeader;
   out += '\n';
   out += schema;
@@ -67,13 +72,14 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 }  // namespace
 
 std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view question,
-                                      ConversationRoles roles,
+                                      PromptLayout layout,
                                       std::span<const FewShotExample> few_shot) {
-  std::string user = user_message(schema, question);
+  const ConversationRoles roles = layout.roles;
+  std::string user = user_message(schema, question, layout.question_first);
   if (!few_shot.empty()) {
     std::string combined = kFewShotHeader;
     for (const FewShotExample& example : few_shot) {
-      combined += user_message(example.schema, example.question);
+      combined += user_message(example.schema, example.question, layout.question_first);
       combined += completion_from_gold(example.query);
       combined += "\n\n\n";
     }
@@ -89,9 +95,9 @@ std::vector<ChatMessage> build_prompt(std::string_view schema, std::string_view 
 }
 
 std::vector<ChatMessage> build_conversation(std::string_view schema, std::string_view question,
-                                            std::string_view query, ConversationRoles roles,
+                                            std::string_view query, PromptLayout layout,
                                             std::span<const FewShotExample> few_shot) {
-  std::vector<ChatMessage> messages = build_prompt(schema, question, roles, few_shot);
+  std::vector<ChatMessage> messages = build_prompt(schema, question, layout, few_shot);
   messages.push_back({"assistant", completion_from_gold(query)});
   return messages;
 }

@@ -97,7 +97,7 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::stri
         ++summary.augmented_dropped_as_dev;
         continue;
       }
-      append_record(text, build_conversation(schema_text, pair.question, pair.query, options.prompt.roles), db_id, "augment");
+      append_record(text, build_conversation(schema_text, pair.question, pair.query, options.prompt.layout()), db_id, "augment");
       ++summary.augmented_records;
     }
     progress.advance();
@@ -149,7 +149,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     const std::string source = fmt::format("spider/{}", spider_split_name(example.split));
     const std::string schema = corpus.schema_text(example.db_id, example.split, options.prompt);
     append_record(text,
-                  build_conversation(schema, example.question, example.query, options.prompt.roles),
+                  build_conversation(schema, example.question, example.query, options.prompt.layout()),
                   example.db_id, source);
     ++summary.spider_records;
     for (int copy = 1; copy <= options.shuffled_schema_copies; ++copy) {
@@ -157,7 +157,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       uint64_t seed = options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
                       static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
       const std::string shuffled = corpus.shuffled_schema_text(example.db_id, example.split, options.prompt, seed);
-      append_record(text, build_conversation(shuffled, example.question, example.query, options.prompt.roles),
+      append_record(text, build_conversation(shuffled, example.question, example.query, options.prompt.layout()),
                     example.db_id, source + "/shuffled");
       ++summary.spider_records;
       ++summary.shuffled_records;
@@ -171,7 +171,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
         ++summary.renamed_skipped;
         continue;
       }
-      append_record(text, build_conversation(renamed->first, example.question, renamed->second, options.prompt.roles),
+      append_record(text, build_conversation(renamed->first, example.question, renamed->second, options.prompt.layout()),
                     example.db_id, source + "/renamed");
       ++summary.spider_records;
       ++summary.renamed_records;
@@ -190,7 +190,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
                    .text;
     }
     append_record(text,
-                  build_conversation(schema, record.sql_prompt, record.sql, options.prompt.roles),
+                  build_conversation(schema, record.sql_prompt, record.sql, options.prompt.layout()),
                   record.id, "synthetic");
     ++summary.synthetic_records;
     progress.advance();

@@ -35,7 +35,9 @@ struct PromptOptions {
   int sample_rows = 3;
   size_t max_value_chars = 100;
   ConversationRoles roles = ConversationRoles::kSystemUserAssistant;
-  SchemaBudget budget;  // none by default
+  bool question_first = false;  // the question also before the schema (prompt_builder.hpp)
+  SchemaBudget budget;          // none by default
+  PromptLayout layout() const { return {roles, question_first}; }
 };
 
 class SpiderCorpus {

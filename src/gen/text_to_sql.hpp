@@ -48,6 +48,7 @@ struct InferenceOptions {
   SchemaFormat schema_format = SchemaFormat::kCreateTable;
   int sample_rows = 3;
   ConversationRoles roles = ConversationRoles::kSystemUserAssistant;
+  bool question_first = false;  // the question also before the schema (data/prompt_builder.hpp)
   std::string chat_format;  // "" = recognized from tokenizer_config.json, else plain
   // post-processing
   bool postprocess = true;

@@ -74,6 +74,24 @@ TEST(PromptBuilder, FewShotFollowsTheReferenceRagLayout) {
   EXPECT_EQ(folded[0].content, kReferenceSystem + "\n" + expected);
 }
 
+TEST(PromptBuilder, QuestionFirstAlsoStatesTheQuestionBeforeTheSchema) {
+  EXPECT_EQ(user_message("S", "How many?", true),
+            "-- How many?\nHere is the schema of the tables you will be working with:\nS\n\n-- How "
+            "many? \nSELECT");
+  auto messages = build_conversation("S", "Q?", "SELECT 1", {ConversationRoles::kUserOnly, true});
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0], (ChatMessage{"user", user_message("S", "Q?", true)}));
+  // Few-shot examples take the same layout as the question they precede.
+  std::vector<FewShotExample> shots = {{"S1", "Q1", "SELECT a FROM t1"}};
+  auto few = build_prompt("S", "Q", {ConversationRoles::kUserOnly, true}, shots);
+  ASSERT_EQ(few.size(), 1u);
+  EXPECT_EQ(few[0].content,
+            "Here are a few examples of tables, user input in natural language, and the expected query "
+            "in SQL:\n"
+            "-- Q1\n\n\n\nS1\n\n-- Q1 \nSELECT a FROM t1\n\n\n"
+            "-- Q\n\n\n\nS\n\n-- Q \nSELECT\n\n");
+}
+
 TEST(PromptBuilder, RolesParseAndRefuseUnknownNames) {
   EXPECT_EQ(parse_conversation_roles("user-assistant"), ConversationRoles::kUserAssistant);
   EXPECT_EQ(parse_conversation_roles("sys-user-assistant"),

@@ -43,6 +43,20 @@ TEST(TextToSqlPipeline, AnswersWithPostprocessedSql) {
   EXPECT_GT(prediction.latency_seconds, 0.0);
 }
 
+TEST(TextToSqlPipeline, QuestionFirstLengthensThePromptByTheQuestion) {
+  DatabaseContext database = concert_singer();
+  const std::string question = "How many singers do we have?";
+  TextToSqlPipeline plain(kModel, small_options());
+  InferenceOptions options = small_options();
+  options.question_first = true;
+  TextToSqlPipeline first(kModel, options);
+  size_t plain_tokens = plain.answer(database, question).prompt_tokens;
+  size_t first_tokens = first.answer(database, question).prompt_tokens;
+  size_t question_tokens = first.tokenizer().encode(question, false).size();
+  EXPECT_GE(first_tokens, plain_tokens + question_tokens);
+  EXPECT_LE(first_tokens, plain_tokens + question_tokens + 8);
+}
+
 TEST(TextToSqlPipeline, RejectsEmptyQuestionsAndAcceptsAnyLanguage) {
   TextToSqlPipeline pipeline(kModel, small_options());
   DatabaseContext database = concert_singer();
@@ -172,9 +186,12 @@ TEST(TextToSqlPipeline, TimeAndContextLimits) {
 TEST(InferenceConfig, ReadsYamlAndRejectsUnknownKeys) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "t2sql_infer_config_test";
   std::filesystem::create_directories(dir);
-  write_file_atomic(dir / "ok.yaml", "num_beams: 4\nfew_shot: 3\nschema_linking: lexical\nconstrained: true\n");
+  write_file_atomic(dir / "ok.yaml",
+                    "num_beams: 4\nfew_shot: 3\nschema_linking: lexical\nconstrained: true\nquestion_first: true\n");
   InferenceOptions options;
   apply_inference_config(dir / "ok.yaml", options);
+  EXPECT_TRUE(options.question_first);
+  EXPECT_NE(inference_options_json(options).find("\"question_first\":true"), std::string::npos);
   EXPECT_EQ(options.num_beams, 4);
   EXPECT_EQ(options.few_shot, 3);
   EXPECT_EQ(options.schema_linking, SchemaLinkingMode::kLexical);
