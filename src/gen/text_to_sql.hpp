@@ -23,6 +23,7 @@
 #include "data/schema_serializer.hpp"
 #include "data/spider_dataset.hpp"
 #include "gen/generation.hpp"
+#include "nn/checkpoint.hpp"
 #include "sql/postprocess.hpp"
 #include "sql/sandbox.hpp"
 #include "sql/schema_linking.hpp"
@@ -78,7 +79,7 @@ FewShotSource parse_few_shot_source(const std::string& name);
 void apply_inference_config(const std::filesystem::path& path, InferenceOptions& options);
 // A model folder may carry its prompt options (schema_format, roles, ...) in this file; ask,
 // predict and demo apply it before --config and the flags.
-inline constexpr const char* kModelInferenceConfig = "inference.yaml";
+inline constexpr const char* kModelInferenceConfig = nn::kInferenceSettingsFile;
 // The options as a JSON object (recorded with predictions).
 std::string inference_options_json(const InferenceOptions& options);
 

@@ -50,7 +50,8 @@ void save_llama_model(LlamaModel& model, const std::filesystem::path& directory,
 // written).
 inline constexpr std::array<const char*, 4> kTokenizerFiles = {"tokenizer.json", "tokenizer.model",
                                                                "tokenizer_config.json", "special_tokens_map.json"};
-inline constexpr std::array<const char*, 2> kModelSettingFiles = {"generation_config.json", "inference.yaml"};
+inline constexpr const char* kInferenceSettingsFile = "inference.yaml";
+inline constexpr std::array<const char*, 2> kModelSettingFiles = {"generation_config.json", kInferenceSettingsFile};
 
 // Copies those of `names` that exist in `source` into `destination` (overwriting). Returns how
 // many were copied; throws Error(kIo) naming the file when a copy fails.

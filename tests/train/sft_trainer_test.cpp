@@ -267,6 +267,26 @@ class SftRun : public ::testing::Test {
     c.threads = 1;
     return c;
   }
+
+  // A one-step model trained from scratch into dir/scratch, as the source of a fine-tuning run;
+  // returns its final folder.
+  fs::path scratch_source(const fs::path& dir) {
+    SftConfig scratch = config(dir);
+    scratch.max_steps = 1;
+    scratch.output_dir = (dir / "scratch").string();
+    run_sft(scratch);
+    return fs::path(scratch.output_dir) / "final";
+  }
+
+  // A run of config(dir) that fine-tunes `source` for `steps` steps into dir/name.
+  SftConfig fine_tuning(const fs::path& dir, const fs::path& source, int64_t steps, const std::string& name) {
+    SftConfig c = config(dir);
+    c.model = source.string();
+    c.architecture = nlohmann::json::object();
+    c.max_steps = steps;
+    c.output_dir = (dir / name).string();
+    return c;
+  }
 };
 
 TEST_F(SftRun, InterruptedAndResumedRunReproducesTheLossCurve) {
@@ -340,21 +360,13 @@ TEST_F(SftRun, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
 
 TEST_F(SftRun, FineTunedModelKeepsTheSourceModelsPromptSettings) {
   fs::path dir = fresh_dir("settings");
-  SftConfig scratch = config(dir);
-  scratch.max_steps = 1;
-  scratch.output_dir = (dir / "scratch").string();
-  run_sft(scratch);
-  fs::path source = fs::path(scratch.output_dir) / "final";
+  const fs::path source = scratch_source(dir);
   // A model trained from scratch has no prompt settings to carry on.
   EXPECT_FALSE(fs::exists(source / gen::kModelInferenceConfig));
 
   const std::string settings = "schema_format: compact\nroles: user\n";
   write_file_atomic(source / gen::kModelInferenceConfig, settings);
-  SftConfig tuned = config(dir);
-  tuned.model = source.string();
-  tuned.architecture = nlohmann::json::object();
-  tuned.max_steps = 1;
-  tuned.output_dir = (dir / "tuned").string();
+  SftConfig tuned = fine_tuning(dir, source, 1, "tuned");
   auto result = run_sft(tuned);
   ASSERT_TRUE(result.finished);
   EXPECT_EQ(read_file(fs::path(tuned.output_dir) / "final" / gen::kModelInferenceConfig), settings);
@@ -364,20 +376,12 @@ TEST_F(SftRun, FineTunedModelKeepsTheSourceModelsPromptSettings) {
 // and loads like any other. Scratch runs refuse the key (they set their depth directly).
 TEST_F(SftRun, BlockExpansionTrainsTheGrownModel) {
   fs::path dir = fresh_dir("expansion");
-  SftConfig scratch = config(dir);
-  scratch.max_steps = 1;
-  scratch.output_dir = (dir / "scratch").string();
-  run_sft(scratch);
-  const fs::path source = fs::path(scratch.output_dir) / "final";
+  const fs::path source = scratch_source(dir);
   const int64_t layers = nn::load_llama_config(source).num_hidden_layers;
 
-  SftConfig grown = config(dir);
-  grown.model = source.string();
-  grown.architecture = nlohmann::json::object();
+  SftConfig grown = fine_tuning(dir, source, 2, "grown");
   grown.block_expansion_every = 1;
   grown.use_lora = false;  // full fine-tuning: final/ holds the whole grown model
-  grown.max_steps = 2;
-  grown.output_dir = (dir / "grown").string();
   ASSERT_TRUE(run_sft(grown).finished);
   EXPECT_EQ(nn::load_llama_config(fs::path(grown.output_dir) / "final").num_hidden_layers, 2 * layers);
   EXPECT_NO_THROW(nn::load_llama_model(fs::path(grown.output_dir) / "final"));
