@@ -56,14 +56,23 @@ class EvalContext {
   };
   // The database of `db_id` (db_dir/db_id/db_id.sqlite). Throws Error(kNotFound) naming the
   // db_id when it is not in tables.json or its file is missing.
+  // Threads opening different databases do not wait for each other.
   const Database& database(const std::string& db_id);
 
+  // The size in bytes of db_id's file (0 when it is missing): what a query there may have to scan,
+  // so evaluate_all() can give the large databases out first.
+  std::uintmax_t database_bytes(const std::string& db_id) const;
+
  private:
+  struct Slot {
+    std::mutex mutex;  // held while the database opens
+    std::unique_ptr<Database> database;
+  };
   std::filesystem::path db_dir_;
   SandboxLimits limits_;
   ForeignKeySource foreign_keys_;
-  std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Database>> databases_;
+  std::mutex mutex_;  // guards the map, not the opening
+  std::map<std::string, std::unique_ptr<Slot>> databases_;
 };
 
 struct ExampleInput {

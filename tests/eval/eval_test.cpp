@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
@@ -172,6 +174,39 @@ TEST_F(EvalTest, UnknownDatabaseAndMissingFile) {
     EXPECT_NE(std::string(e.what()).find("database file of db_id 'concert_singer' not found"), std::string::npos);
   }
   fs::remove_all(empty_dir);
+}
+
+// Threads open databases concurrently: each db_id is opened once and every thread gets the same
+// object; a database that cannot open fails the same way on every request.
+TEST(EvalContextTest, ConcurrentOpeningGivesOneDatabasePerId) {
+  EvalContext context(default_spider_dir() / "database", default_spider_dir() / "tables.json");
+  const std::vector<std::string> ids = {"concert_singer", "pets_1", "car_1", "world_1"};
+  std::vector<std::vector<const EvalContext::Database*>> seen(4);
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t k = 0; k < ids.size(); ++k) seen[t].push_back(&context.database(ids[(k + t) % ids.size()]));
+        try {
+          context.database("no_such_db");
+        } catch (const Error&) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(failures[t], 3);
+    for (size_t i = 0; i < seen[t].size(); ++i) {
+      const std::string& id = ids[(i % ids.size() + t) % ids.size()];
+      EXPECT_EQ(seen[t][i], &context.database(id)) << id;
+    }
+  }
+  EXPECT_GT(context.database_bytes("world_1"), context.database_bytes("concert_singer"));
+  EXPECT_GT(context.database_bytes("concert_singer"), 0u);
+  EXPECT_EQ(context.database_bytes("no_such_db"), 0u);
 }
 
 TEST_F(EvalTest, GoldThatDoesNotParseIsAnError) {
