@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -111,6 +113,32 @@ TEST_F(SandboxTest, StopsRunawayRecursiveQuery) {
   EXPECT_LT(seconds, 5.0);
   // The connection is usable afterwards.
   EXPECT_TRUE(sandbox.run("SELECT 1").ok());
+}
+
+// The heap limit is process-wide (the largest any sandbox asked for), so a small one is checked in
+// a fresh process: the death-test child re-runs this test alone, where this sandbox is the first.
+TEST_F(SandboxTest, StopsAQueryAtTheHeapLimit) {
+  const std::string big = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2000000) "
+                          "SELECT length(group_concat(x)) FROM c";  // a 14 MB string
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        SandboxLimits limits;
+        limits.heap_limit_bytes = 8 << 20;
+        SqlSandbox sandbox(db_, limits);
+        QueryOutcome outcome = sandbox.run(big);
+        const bool stopped = outcome.status == QueryStatus::kSqlError &&
+                             outcome.error.find("out of memory") != std::string::npos;
+        const bool usable = sandbox.run("SELECT count(*) FROM singer").ok();
+        std::fprintf(stderr, "status %d: %s\n", static_cast<int>(outcome.status), outcome.error.c_str());
+        std::_Exit(stopped && usable ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "out of memory");
+  // Under the default limit (2 GiB) the same query runs.
+  SqlSandbox sandbox(db_);
+  QueryOutcome outcome = sandbox.run(big);
+  ASSERT_TRUE(outcome.ok()) << outcome.error;
+  EXPECT_EQ(std::get<int64_t>(outcome.result.rows.at(0).at(0)), 14888895);  // 12,888,896 digits and 1,999,999 commas
 }
 
 TEST_F(SandboxTest, StopsAtRowLimit) {
