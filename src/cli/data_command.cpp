@@ -51,7 +51,7 @@ PromptOptions prompt_options(const DataFlags& flags) {
 void add_prompt_flags(CLI::App* command, DataFlags& flags) {
   command
       ->add_option("--schema-format", flags.schema_format,
-                   "create (CREATE TABLE + INSERT rows) or compact")
+                   "create (CREATE TABLE + INSERT rows), compact or qualified (compact, table.column)")
       ->capture_default_str();
   command
       ->add_option("--sample-rows", flags.sample_rows, "INSERT rows per table in the create format")

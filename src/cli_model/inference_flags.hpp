@@ -34,7 +34,7 @@ struct InferenceFlags {
         command.add_option("--max-new-tokens", o.max_new_tokens, "token limit per answer")->capture_default_str(),
         command.add_option("--beams", o.num_beams, "beam search width (1 = greedy)")->capture_default_str(),
         command.add_option("--timeout", o.timeout_seconds, "time limit per question (seconds)")->capture_default_str(),
-        command.add_option("--schema-format", schema_format, "create | compact")->capture_default_str(),
+        command.add_option("--schema-format", schema_format, "create | compact | qualified")->capture_default_str(),
         command.add_option("--sample-rows", o.sample_rows, "INSERT rows per table in the prompt")->capture_default_str(),
         command.add_option("--roles", roles, "sys-user-assistant | user-assistant | user")->capture_default_str(),
         command.add_flag("--question-first", o.question_first, "also state the question before the schema"),

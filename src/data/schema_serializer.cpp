@@ -9,12 +9,18 @@ namespace t2sql {
 SchemaFormat parse_schema_format(const std::string& name) {
   if (name == "create") return SchemaFormat::kCreateTable;
   if (name == "compact") return SchemaFormat::kCompact;
-  fail(ErrorCode::kInvalidArgument, "unknown schema format '{}' (expected create or compact)",
+  if (name == "qualified") return SchemaFormat::kQualified;
+  fail(ErrorCode::kInvalidArgument, "unknown schema format '{}' (expected create, compact or qualified)",
        name);
 }
 
 const char* schema_format_name(SchemaFormat format) {
-  return format == SchemaFormat::kCompact ? "compact" : "create";
+  switch (format) {
+    case SchemaFormat::kCompact: return "compact";
+    case SchemaFormat::kQualified: return "qualified";
+    case SchemaFormat::kCreateTable: break;
+  }
+  return "create";
 }
 
 bool SchemaBudget::fits(std::string_view text) const {
@@ -91,12 +97,15 @@ bool column_is_foreign_key(const Schema& schema, const Table& table, const Colum
 std::string render(const Schema& schema, const std::vector<bool>& trimmed, int rows,
                    const SerializeOptions& options) {
   std::string out;
-  if (options.format == SchemaFormat::kCompact) {
+  if (!has_sample_rows(options.format)) {
+    const bool qualified = options.format == SchemaFormat::kQualified;
     for (const Table& table : schema.tables) {
-      out += sql_identifier(table.name);
+      const std::string table_name = sql_identifier(table.name);
+      out += table_name;
       out += '(';
       for (size_t i = 0; i < table.columns.size(); ++i) {
         if (i) out += ", ";
+        if (qualified) out += table_name + ".";
         out += sql_identifier(table.columns[i].name);
         if (table.columns[i].is_primary_key) out += " PRIMARY KEY";
       }
@@ -163,7 +172,7 @@ std::string synthesize_create_table(const Schema& schema, const Table& table) {
 SerializedSchema serialize_schema(const Schema& input, const SerializeOptions& options) {
   SerializedSchema result;
   std::vector<bool> trimmed(input.tables.size(), false);
-  int rows = options.format == SchemaFormat::kCompact ? 0 : std::max(0, options.sample_rows);
+  int rows = has_sample_rows(options.format) ? std::max(0, options.sample_rows) : 0;
   result.text = render(input, trimmed, rows, options);
   // Step 1: fewer sample rows.
   while (!options.budget.fits(result.text) && rows > 0) {

@@ -5,6 +5,9 @@
 //    `INSERT INTO <table> VALUES(...);` lines per table, all joined with "\n".
 //  kCompact: one line per table `table(col, col, ...)` with primary-key columns marked
 //    ` PRIMARY KEY`, then one line per foreign key `FOREIGN KEY t.c REFERENCES t2.c2`.
+//  kQualified: kCompact with every column written beside its table, `table(table.col, ...)`, so
+//    that the name of a column's table stands next to it wherever it occurs (the commonest wrong
+//    answer of the small default model names a real column of the database in the wrong table).
 //
 // Output is deterministic (database order, no hashing). A budget (characters, or tokens through a
 // counting callback) first drops sample rows (N-1, ..., 0 per table), then drops columns that are
@@ -22,11 +25,13 @@
 
 namespace t2sql {
 
-enum class SchemaFormat { kCreateTable, kCompact };
+enum class SchemaFormat { kCreateTable, kCompact, kQualified };
 
-// "create" or "compact"; throws Error(kInvalidArgument) otherwise.
+// "create", "compact" or "qualified"; throws Error(kInvalidArgument) otherwise.
 SchemaFormat parse_schema_format(const std::string& name);
 const char* schema_format_name(SchemaFormat format);
+// Whether the format carries sample rows (only the CREATE TABLE format does).
+inline bool has_sample_rows(SchemaFormat format) { return format == SchemaFormat::kCreateTable; }
 
 struct SchemaBudget {
   size_t max_chars = 0;   // 0: no character limit

@@ -181,9 +181,9 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
   for (size_t index : synthetic_kept) {
     const SyntheticRecord& record = synthetic[index];
     std::string schema = record.sql_context;
-    if (options.prompt.schema_format == SchemaFormat::kCompact) {
+    if (!has_sample_rows(options.prompt.schema_format)) {
       SerializeOptions serialize;
-      serialize.format = SchemaFormat::kCompact;
+      serialize.format = options.prompt.schema_format;
       serialize.budget = options.prompt.budget;
       schema = serialize_schema(schema_from_sql_context(record.sql_context, record.location, 0),
                                 serialize)

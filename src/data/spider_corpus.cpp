@@ -166,11 +166,11 @@ void SpiderCorpus::preload_databases(const std::vector<SpiderExample>& examples,
   }
 }
 
-// How prompts serialize a schema: compact schemas carry no sample rows.
+// How prompts serialize a schema: only CREATE TABLE schemas carry sample rows.
 static SerializeOptions prompt_serialize_options(const PromptOptions& options) {
   SerializeOptions serialize;
   serialize.format = options.schema_format;
-  serialize.sample_rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
+  serialize.sample_rows = has_sample_rows(options.schema_format) ? options.sample_rows : 0;
   serialize.max_value_chars = options.max_value_chars;
   serialize.budget = options.budget;
   return serialize;
@@ -179,7 +179,7 @@ static SerializeOptions prompt_serialize_options(const PromptOptions& options) {
 std::string SpiderCorpus::schema_text(const std::string& db_id, SpiderSplit split,
                                       const PromptOptions& options) {
   const bool has_budget = options.budget.max_chars > 0 || options.budget.max_tokens > 0;
-  const int rows = options.schema_format == SchemaFormat::kCompact ? 0 : options.sample_rows;
+  const int rows = has_sample_rows(options.schema_format) ? options.sample_rows : 0;
   const std::string key =
       fmt::format("{}|{}|{}|{}", (layout_.database_dir_for(split) / db_id).string(),
                   schema_format_name(options.schema_format), rows, options.max_value_chars);

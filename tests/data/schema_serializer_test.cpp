@@ -53,6 +53,25 @@ TEST(SchemaSerializer, CompactFormatListsKeys) {
             "FOREIGN KEY head.dept REFERENCES department.id");
 }
 
+TEST(SchemaSerializer, QualifiedFormatWritesEachColumnBesideItsTable) {
+  SerializeOptions options;
+  options.format = SchemaFormat::kQualified;
+  options.sample_rows = 3;  // no rows in this format whatever is asked
+  EXPECT_EQ(serialize_schema(sample_schema(), options).text,
+            "department(department.id PRIMARY KEY, department.name, department.budget)\n"
+            "head(head.head_id PRIMARY KEY, head.name, head.age, head.dept)\n"
+            "FOREIGN KEY head.dept REFERENCES department.id");
+  // Names that need quoting are quoted on both sides of the dot.
+  Schema schema;
+  Table table;
+  table.name = "my table";
+  Column column;
+  column.name = "b c";
+  table.columns.push_back(column);
+  schema.tables.push_back(table);
+  EXPECT_EQ(serialize_schema(schema, options).text, "\"my table\"(\"my table\".\"b c\")");
+}
+
 TEST(SchemaSerializer, BudgetDropsRowsFirstThenUnlinkedColumns) {
   const std::string full = serialize_schema(sample_schema()).text;
   SerializeOptions options;
@@ -123,6 +142,11 @@ TEST(SchemaSerializer, TablesWithoutDdlGetASynthesizedCreate) {
 
 TEST(SchemaSerializer, FormatNames) {
   EXPECT_EQ(parse_schema_format("compact"), SchemaFormat::kCompact);
+  EXPECT_EQ(parse_schema_format("qualified"), SchemaFormat::kQualified);
+  for (SchemaFormat format : {SchemaFormat::kCreateTable, SchemaFormat::kCompact, SchemaFormat::kQualified})
+    EXPECT_EQ(parse_schema_format(schema_format_name(format)), format);
+  EXPECT_TRUE(has_sample_rows(SchemaFormat::kCreateTable));
+  EXPECT_FALSE(has_sample_rows(SchemaFormat::kQualified));
   EXPECT_THROW(parse_schema_format("xml"), Error);
 }
 
