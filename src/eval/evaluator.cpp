@@ -34,7 +34,7 @@ const EvalContext::Database& EvalContext::database(const std::string& db_id) {
   // foreign_keys_ is read-only after construction; a failed opening leaves the slot empty, so the
   // next example of this database reports the same error.
   if (!foreign_keys_.contains(db_id)) fail(ErrorCode::kNotFound, "unknown db_id '{}': not in tables.json", db_id);
-  const fs::path path = db_dir_ / db_id / (db_id + ".sqlite");
+  const fs::path path = database_path(db_id);
   std::error_code ec;
   if (!fs::exists(path, ec)) fail(ErrorCode::kNotFound, "database file of db_id '{}' not found: {}", db_id, path.string());
   auto database = std::make_unique<Database>();
@@ -46,9 +46,11 @@ const EvalContext::Database& EvalContext::database(const std::string& db_id) {
   return *slot->database;
 }
 
+fs::path EvalContext::database_path(const std::string& db_id) const { return db_dir_ / db_id / (db_id + ".sqlite"); }
+
 std::uintmax_t EvalContext::database_bytes(const std::string& db_id) const {
   std::error_code ec;
-  const std::uintmax_t bytes = fs::file_size(db_dir_ / db_id / (db_id + ".sqlite"), ec);
+  const std::uintmax_t bytes = fs::file_size(database_path(db_id), ec);
   return ec ? 0 : bytes;
 }
 

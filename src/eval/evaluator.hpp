@@ -64,6 +64,8 @@ class EvalContext {
   std::uintmax_t database_bytes(const std::string& db_id) const;
 
  private:
+  std::filesystem::path database_path(const std::string& db_id) const;  // db_dir/db_id/db_id.sqlite
+
   struct Slot {
     std::mutex mutex;  // held while the database opens
     std::unique_ptr<Database> database;
