@@ -32,6 +32,7 @@ struct DataFlags {
   int augment_per_db = 0;
   int shuffled_schema_copies = 0;
   int renamed_schema_copies = 0;
+  bool qualified_answers = false;
   std::string augment_databases = "train";
 };
 
@@ -106,6 +107,7 @@ int run_prep(const DataFlags& flags) {
   options.augment_per_database = flags.augment_per_db;
   options.shuffled_schema_copies = flags.shuffled_schema_copies;
   options.renamed_schema_copies = flags.renamed_schema_copies;
+  options.qualified_answers = flags.qualified_answers;
   options.augment_all_databases = flags.augment_databases == "all";
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
   fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
@@ -118,6 +120,11 @@ int run_prep(const DataFlags& flags) {
     fmt::print("of the Spider records, {} are copies with respelled table and column names ({} not written: the "
                "query quotes a schema name or could not be rewritten)\n",
                summary.renamed_records, summary.renamed_skipped);
+  }
+  if (flags.qualified_answers) {
+    fmt::print("answers written with qualified column names; {} kept as written (a subquery in FROM, an "
+               "outer block's alias, or a rewrite the Spider parser does not read as the same query)\n",
+               summary.qualified_kept_as_written);
   }
   if (summary.augmented_dropped_as_dev > 0) {
     fmt::print("left out {} augmented pairs that repeat a dev question or query\n", summary.augmented_dropped_as_dev);
@@ -175,6 +182,8 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
   prep->add_option("--renamed-schema-copies", flags->renamed_schema_copies,
                    "extra copies of each Spider example with table and column names respelled (schema and answer)")
       ->capture_default_str();
+  prep->add_flag("--qualified-answers", flags->qualified_answers,
+                 "answers name every column as table.column, without table aliases (pairs with --schema-format qualified)");
   prep->add_option("--augment-databases", flags->augment_databases,
                    "train (databases of the chosen splits) or all (every database of tables.json, dev included)")
       ->capture_default_str();

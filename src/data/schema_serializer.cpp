@@ -102,7 +102,10 @@ std::string render(const Schema& schema, const std::vector<bool>& trimmed, int r
     for (const Table& table : schema.tables) {
       const std::string table_name = sql_identifier(table.name);
       out += table_name;
-      out += '(';
+      // qualified: a space after '(' so that every `table.column` follows a space, as it does in an
+      // answer (`SELECT singer.Name`); a SentencePiece tokenizer spells "(singer" and " singer"
+      // with different pieces, and a copy is easiest when the pieces are the same.
+      out += qualified ? "( " : "(";
       for (size_t i = 0; i < table.columns.size(); ++i) {
         if (i) out += ", ";
         if (qualified) out += table_name + ".";

@@ -13,6 +13,7 @@
 #include "common/file_io.hpp"
 #include "common/progress.hpp"
 #include "data/augment.hpp"
+#include "data/qualify_query.hpp"
 #include "data/synthetic_dataset.hpp"
 #include "sql/sandbox.hpp"
 
@@ -68,6 +69,13 @@ std::string comparable(std::string_view text) {
   return out;
 }
 
+// `query` with qualified column names (--qualified-answers), or as written when it cannot be.
+std::string qualified_answer(const Schema& schema, const std::string& query, PrepSummary& summary) {
+  if (auto qualified = qualify_query_columns(schema, query)) return std::move(*qualified);
+  ++summary.qualified_kept_as_written;
+  return query;
+}
+
 // Appends the templated pairs of each database (sorted by db_id, so the file is reproducible).
 void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::string& text, PrepSummary& summary) {
   std::map<std::string, SpiderSplit> databases;
@@ -97,7 +105,10 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::stri
         ++summary.augmented_dropped_as_dev;
         continue;
       }
-      append_record(text, build_conversation(schema_text, pair.question, pair.query, options.prompt.layout()), db_id, "augment");
+      const std::string answer =
+          options.qualified_answers ? qualified_answer(corpus.database_schema(db_id, split, 0), pair.query, summary)
+                                    : pair.query;
+      append_record(text, build_conversation(schema_text, pair.question, answer, options.prompt.layout()), db_id, "augment");
       ++summary.augmented_records;
     }
     progress.advance();
@@ -148,8 +159,11 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     const SpiderExample& example = *spider[index];
     const std::string source = fmt::format("spider/{}", spider_split_name(example.split));
     const std::string schema = corpus.schema_text(example.db_id, example.split, options.prompt);
-    append_record(text,
-                  build_conversation(schema, example.question, example.query, options.prompt.layout()),
+    const std::string answer =
+        options.qualified_answers
+            ? qualified_answer(corpus.database_schema(example.db_id, example.split, 0), example.query, summary)
+            : example.query;
+    append_record(text, build_conversation(schema, example.question, answer, options.prompt.layout()),
                   example.db_id, source);
     ++summary.spider_records;
     for (int copy = 1; copy <= options.shuffled_schema_copies; ++copy) {
@@ -157,7 +171,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       uint64_t seed = options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
                       static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
       const std::string shuffled = corpus.shuffled_schema_text(example.db_id, example.split, options.prompt, seed);
-      append_record(text, build_conversation(shuffled, example.question, example.query, options.prompt.layout()),
+      append_record(text, build_conversation(shuffled, example.question, answer, options.prompt.layout()),
                     example.db_id, source + "/shuffled");
       ++summary.spider_records;
       ++summary.shuffled_records;
@@ -171,7 +185,9 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
         ++summary.renamed_skipped;
         continue;
       }
-      append_record(text, build_conversation(renamed->first, example.question, renamed->second, options.prompt.layout()),
+      const std::string renamed_answer =
+          options.qualified_answers ? qualified_answer(renamed->schema, renamed->query, summary) : renamed->query;
+      append_record(text, build_conversation(renamed->schema_text, example.question, renamed_answer, options.prompt.layout()),
                     example.db_id, source + "/renamed");
       ++summary.spider_records;
       ++summary.renamed_records;

@@ -38,6 +38,9 @@ struct PrepOptions {
   // Extra copies whose table and column names are respelled, in the schema and in the answer
   // alike, with the schema also in a shuffled order (data/schema_rename.hpp). 0: none.
   int renamed_schema_copies = 0;
+  // Answers with table-qualified column names and no table aliases (data/qualify_query.hpp), in
+  // every record; a query that cannot be rewritten safely is kept as written (and counted).
+  bool qualified_answers = false;
   bool progress = true;  // progress bar on stderr (only when it is a terminal)
 };
 
@@ -46,6 +49,7 @@ struct PrepSummary {
   size_t shuffled_records = 0;  // of spider_records: the shuffled-schema copies
   size_t renamed_records = 0;   // of spider_records: the renamed-schema copies
   size_t renamed_skipped = 0;   // renamed copies not written (the query could not be rewritten safely)
+  size_t qualified_kept_as_written = 0;  // --qualified-answers: queries the rewrite left alone
   size_t synthetic_records = 0;
   size_t augmented_records = 0;
   size_t augmented_databases = 0;

@@ -197,14 +197,14 @@ std::string SpiderCorpus::shuffled_schema_text(const std::string& db_id, SpiderS
   return serialize_schema(shuffle_schema(database_schema(db_id, split, serialize.sample_rows), seed), serialize).text;
 }
 
-std::optional<std::pair<std::string, std::string>> SpiderCorpus::renamed_example(const std::string& db_id,
-                                                                               SpiderSplit split,
-                                                                               const PromptOptions& options,
-                                                                               std::string_view query, uint64_t seed) {
+std::optional<SpiderCorpus::RenamedPrompt> SpiderCorpus::renamed_example(const std::string& db_id, SpiderSplit split,
+                                                                        const PromptOptions& options,
+                                                                        std::string_view query, uint64_t seed) {
   const SerializeOptions serialize = prompt_serialize_options(options);
   auto renamed = rename_schema_and_query(database_schema(db_id, split, serialize.sample_rows), query, seed);
   if (!renamed) return std::nullopt;
-  return std::make_pair(serialize_schema(shuffle_schema(renamed->schema, seed), serialize).text, std::move(renamed->sql));
+  std::string text = serialize_schema(shuffle_schema(renamed->schema, seed), serialize).text;
+  return RenamedPrompt{std::move(renamed->schema), std::move(text), std::move(renamed->sql)};
 }
 
 std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question,

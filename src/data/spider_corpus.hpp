@@ -85,12 +85,16 @@ class SpiderCorpus {
   std::string shuffled_schema_text(const std::string& db_id, SpiderSplit split, const PromptOptions& options,
                                     uint64_t seed);
 
-  // (schema text, query) with the table and column names respelled as rename_schema_and_query(seed)
-  // draws (data/schema_rename.hpp) and the schema in the order shuffle_schema(seed) draws; nullopt
-  // when the query cannot be rewritten safely. Not kept.
-  std::optional<std::pair<std::string, std::string>> renamed_example(const std::string& db_id, SpiderSplit split,
-                                                                     const PromptOptions& options,
-                                                                     std::string_view query, uint64_t seed);
+  // The example with the table and column names respelled as rename_schema_and_query(seed) draws
+  // (data/schema_rename.hpp): the renamed schema, its text in the order shuffle_schema(seed) draws,
+  // and the rewritten query; nullopt when the query cannot be rewritten safely. Not kept.
+  struct RenamedPrompt {
+    Schema schema;
+    std::string schema_text;
+    std::string query;
+  };
+  std::optional<RenamedPrompt> renamed_example(const std::string& db_id, SpiderSplit split,
+                                               const PromptOptions& options, std::string_view query, uint64_t seed);
 
   // The prompt turns for a question on a database of this corpus.
   std::vector<ChatMessage> prompt(const std::string& db_id, const std::string& question,

@@ -58,8 +58,8 @@ TEST(SchemaSerializer, QualifiedFormatWritesEachColumnBesideItsTable) {
   options.format = SchemaFormat::kQualified;
   options.sample_rows = 3;  // no rows in this format whatever is asked
   EXPECT_EQ(serialize_schema(sample_schema(), options).text,
-            "department(department.id PRIMARY KEY, department.name, department.budget)\n"
-            "head(head.head_id PRIMARY KEY, head.name, head.age, head.dept)\n"
+            "department( department.id PRIMARY KEY, department.name, department.budget)\n"
+            "head( head.head_id PRIMARY KEY, head.name, head.age, head.dept)\n"
             "FOREIGN KEY head.dept REFERENCES department.id");
   // Names that need quoting are quoted on both sides of the dot.
   Schema schema;
@@ -69,7 +69,7 @@ TEST(SchemaSerializer, QualifiedFormatWritesEachColumnBesideItsTable) {
   column.name = "b c";
   table.columns.push_back(column);
   schema.tables.push_back(table);
-  EXPECT_EQ(serialize_schema(schema, options).text, "\"my table\"(\"my table\".\"b c\")");
+  EXPECT_EQ(serialize_schema(schema, options).text, "\"my table\"( \"my table\".\"b c\")");
 }
 
 TEST(SchemaSerializer, BudgetDropsRowsFirstThenUnlinkedColumns) {
