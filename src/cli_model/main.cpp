@@ -5,10 +5,12 @@
 
 #include "cli/command_registry.hpp"
 #include "common/error.hpp"
+#include "common/host_memory.hpp"
 #include "nn/threads.hpp"
 
 int main(int argc, char** argv) {
   t2sql::nn::reexec_with_better_blas_core(argv);
+  t2sql::keep_freed_memory_for_reuse();
   CLI::App app{"t2sql model commands (LibTorch)"};
   app.set_version_flag("--version", std::string("t2sql ") + T2SQL_VERSION);
   app.require_subcommand(1);
