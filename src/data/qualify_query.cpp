@@ -1,7 +1,6 @@
 #include "data/qualify_query.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 #include <vector>
 
@@ -43,21 +42,6 @@ bool ends_from_clause(const SqlToken& token) {
   for (std::string_view word : {"where", "group", "order", "having", "limit", "intersect", "union", "except"})
     if (is_word(token, word)) return true;
   return false;
-}
-bool is_plain_identifier(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
-spider::SpiderSchema spider_schema_of(const Schema& schema) {
-  std::vector<spider::SpiderSchema::Table> tables;
-  for (const Table& table : schema.tables) {
-    spider::SpiderSchema::Table spider_table{ascii_lower(table.name), {}};
-    for (const Column& column : table.columns) spider_table.columns.push_back(ascii_lower(column.name));
-    tables.push_back(std::move(spider_table));
-  }
-  return spider::SpiderSchema(std::move(tables));
 }
 
 }  // namespace
@@ -203,7 +187,7 @@ std::optional<std::string> qualify_query_columns(const Schema& schema, std::stri
 
   // Same tables, columns, conditions and values as the original, as the Spider parser reads them.
   try {
-    const spider::SpiderSchema spider_schema = spider_schema_of(schema);
+    const spider::SpiderSchema spider_schema = to_spider_schema(schema);
     if (!(spider::parse_spider_sql(spider_schema, sql) == spider::parse_spider_sql(spider_schema, out)))
       return std::nullopt;
   } catch (const Error&) {

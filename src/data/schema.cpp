@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "sql/spider_parser.hpp"
 
 namespace t2sql {
 namespace fs = std::filesystem;
@@ -234,6 +235,23 @@ Schema introspect_sqlite_file(const SqlSandbox& sandbox, std::string db_id, int 
         return std::move(outcome.result);
       },
       std::move(db_id), sample_rows);
+}
+
+bool is_plain_identifier(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+spider::SpiderSchema to_spider_schema(const Schema& schema) {
+  std::vector<spider::SpiderSchema::Table> tables;
+  for (const Table& table : schema.tables) {
+    spider::SpiderSchema::Table spider_table{ascii_lower(table.name), {}};
+    for (const Column& column : table.columns) spider_table.columns.push_back(ascii_lower(column.name));
+    tables.push_back(std::move(spider_table));
+  }
+  return spider::SpiderSchema(std::move(tables));
 }
 
 std::string spider_type_category(std::string_view declared_type) {

@@ -16,6 +16,10 @@
 
 #include "sql/sandbox.hpp"
 
+namespace t2sql::spider {
+class SpiderSchema;  // sql/spider_parser.hpp
+}
+
 namespace t2sql {
 
 struct Column {
@@ -84,6 +88,14 @@ struct SchemaDifferences {
   std::vector<std::string> types;
 };
 SchemaDifferences compare_schemas(const Schema& from_tables_json, const Schema& introspected);
+
+// True when `name` is a table or column name SQL reads without quotes: ASCII letters, digits and
+// '_', not starting with a digit.
+bool is_plain_identifier(std::string_view name);
+
+// The Spider parser's view of `schema` (lower-cased table and column names, in schema order): what
+// rewrites of a gold query (renaming, qualifying) are checked against.
+spider::SpiderSchema to_spider_schema(const Schema& schema);
 
 // True for SQLite's own tables (sqlite_sequence, sqlite_stat1, ...). Introspection skips them;
 // three Spider databases list sqlite_sequence in tables.json, which comparisons ignore.

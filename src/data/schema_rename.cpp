@@ -32,13 +32,6 @@ std::vector<std::string> words_of(std::string_view name) {
   return words;
 }
 
-bool is_plain_identifier(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  return true;
-}
-
 }  // namespace
 
 std::string respell_name(std::string_view name, int style) {
@@ -158,14 +151,8 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
   result.sql.append(sql.substr(copied));
 
   // The rewritten query must still resolve every name, now against the new spellings.
-  std::vector<spider::SpiderSchema::Table> tables;
-  for (const Table& table : result.schema.tables) {
-    spider::SpiderSchema::Table spider_table{ascii_lower(table.name), {}};
-    for (const Column& column : table.columns) spider_table.columns.push_back(ascii_lower(column.name));
-    tables.push_back(std::move(spider_table));
-  }
   try {
-    spider::parse_spider_sql(spider::SpiderSchema(std::move(tables)), result.sql);
+    spider::parse_spider_sql(to_spider_schema(result.schema), result.sql);
   } catch (const Error&) {
     return std::nullopt;
   }

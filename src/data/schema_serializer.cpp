@@ -30,11 +30,7 @@ bool SchemaBudget::fits(std::string_view text) const {
 }
 
 std::string sql_identifier(std::string_view name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-      plain = false;
-  if (plain) return std::string(name);
+  if (is_plain_identifier(name)) return std::string(name);
   std::string out = "\"";
   for (char c : name) {
     out += c;
