@@ -39,8 +39,8 @@ struct DataFlags {
 PromptOptions prompt_options(const DataFlags& flags) {
   PromptOptions options;
   options.schema_format = parse_schema_format(flags.schema_format);
-  options.roles = parse_conversation_roles(flags.roles);
-  options.question_first = flags.question_first;
+  options.layout.roles = parse_conversation_roles(flags.roles);
+  options.layout.question_first = flags.question_first;
   if (flags.sample_rows < 0)
     fail(ErrorCode::kInvalidArgument, "--sample-rows must be 0 or more, not {}", flags.sample_rows);
   options.sample_rows = flags.sample_rows;

@@ -37,7 +37,7 @@ struct InferenceFlags {
         command.add_option("--schema-format", schema_format, "create | compact | qualified")->capture_default_str(),
         command.add_option("--sample-rows", o.sample_rows, "INSERT rows per table in the prompt")->capture_default_str(),
         command.add_option("--roles", roles, "sys-user-assistant | user-assistant | user")->capture_default_str(),
-        command.add_flag("--question-first", o.question_first, "also state the question before the schema"),
+        command.add_flag("--question-first", o.layout.question_first, "also state the question before the schema"),
         command.add_option("--chat-format", o.chat_format, "llama3 | qwen3 | chatml | llama2 | mistral | plain (default: the tokenizer's)"),
         command.add_flag("--no-postprocess", no_postprocess, "keep the raw model output (no cut, SELECT, name fixes)"),
         command.add_flag("--fix-columns", o.fix_columns, "post-processing also replaces unknown columns"),
@@ -75,8 +75,8 @@ struct InferenceFlags {
     if (given("--timeout")) result.timeout_seconds = o.timeout_seconds;
     if (given("--schema-format")) result.schema_format = parse_schema_format(schema_format);
     if (given("--sample-rows")) result.sample_rows = o.sample_rows;
-    if (given("--roles")) result.roles = parse_conversation_roles(roles);
-    if (given("--question-first")) result.question_first = true;
+    if (given("--roles")) result.layout.roles = parse_conversation_roles(roles);
+    if (given("--question-first")) result.layout.question_first = true;
     if (given("--chat-format")) result.chat_format = o.chat_format;
     if (given("--no-postprocess")) result.postprocess = false;
     if (given("--fix-columns")) result.fix_columns = true;

@@ -108,7 +108,7 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::stri
       const std::string answer =
           options.qualified_answers ? qualified_answer(corpus.database_schema(db_id, split, 0), pair.query, summary)
                                     : pair.query;
-      append_record(text, build_conversation(schema_text, pair.question, answer, options.prompt.layout()), db_id, "augment");
+      append_record(text, build_conversation(schema_text, pair.question, answer, options.prompt.layout), db_id, "augment");
       ++summary.augmented_records;
     }
     progress.advance();
@@ -163,7 +163,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
         options.qualified_answers
             ? qualified_answer(corpus.database_schema(example.db_id, example.split, 0), example.query, summary)
             : example.query;
-    append_record(text, build_conversation(schema, example.question, answer, options.prompt.layout()),
+    append_record(text, build_conversation(schema, example.question, answer, options.prompt.layout),
                   example.db_id, source);
     ++summary.spider_records;
     for (int copy = 1; copy <= options.shuffled_schema_copies; ++copy) {
@@ -171,7 +171,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       uint64_t seed = options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
                       static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
       const std::string shuffled = corpus.shuffled_schema_text(example.db_id, example.split, options.prompt, seed);
-      append_record(text, build_conversation(shuffled, example.question, answer, options.prompt.layout()),
+      append_record(text, build_conversation(shuffled, example.question, answer, options.prompt.layout),
                     example.db_id, source + "/shuffled");
       ++summary.spider_records;
       ++summary.shuffled_records;
@@ -187,7 +187,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       }
       const std::string renamed_answer =
           options.qualified_answers ? qualified_answer(renamed->schema, renamed->query, summary) : renamed->query;
-      append_record(text, build_conversation(renamed->schema_text, example.question, renamed_answer, options.prompt.layout()),
+      append_record(text, build_conversation(renamed->schema_text, example.question, renamed_answer, options.prompt.layout),
                     example.db_id, source + "/renamed");
       ++summary.spider_records;
       ++summary.renamed_records;
@@ -206,7 +206,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
                    .text;
     }
     append_record(text,
-                  build_conversation(schema, record.sql_prompt, record.sql, options.prompt.layout()),
+                  build_conversation(schema, record.sql_prompt, record.sql, options.prompt.layout),
                   record.id, "synthetic");
     ++summary.synthetic_records;
     progress.advance();

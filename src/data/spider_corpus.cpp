@@ -211,7 +211,7 @@ std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const st
                                               SpiderSplit split, const PromptOptions& options,
                                               std::span<const FewShotExample> few_shot) {
   require_utf8(question, "question");
-  return build_prompt(schema_text(db_id, split, options), question, options.layout(), few_shot);
+  return build_prompt(schema_text(db_id, split, options), question, options.layout, few_shot);
 }
 
 std::vector<ChatMessage> SpiderCorpus::prompt(const SpiderExample& example,

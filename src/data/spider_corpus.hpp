@@ -34,10 +34,8 @@ struct PromptOptions {
   SchemaFormat schema_format = SchemaFormat::kCreateTable;
   int sample_rows = 3;
   size_t max_value_chars = 100;
-  ConversationRoles roles = ConversationRoles::kSystemUserAssistant;
-  bool question_first = false;  // the question also before the schema (prompt_builder.hpp)
-  SchemaBudget budget;          // none by default
-  PromptLayout layout() const { return {roles, question_first}; }
+  PromptLayout layout;   // chat roles, and whether the question also precedes the schema
+  SchemaBudget budget;   // none by default
 };
 
 class SpiderCorpus {

@@ -115,8 +115,8 @@ void apply_inference_config(const std::filesystem::path& path, InferenceOptions&
       else if (key == "timeout_seconds") options.timeout_seconds = value.as<double>();
       else if (key == "schema_format") options.schema_format = parse_schema_format(value.as<std::string>());
       else if (key == "sample_rows") options.sample_rows = value.as<int>();
-      else if (key == "roles") options.roles = parse_conversation_roles(value.as<std::string>());
-      else if (key == "question_first") options.question_first = value.as<bool>();
+      else if (key == "roles") options.layout.roles = parse_conversation_roles(value.as<std::string>());
+      else if (key == "question_first") options.layout.question_first = value.as<bool>();
       else if (key == "chat_format") options.chat_format = value.as<std::string>();
       else if (key == "postprocess") options.postprocess = value.as<bool>();
       else if (key == "fix_columns") options.fix_columns = value.as<bool>();
@@ -143,8 +143,8 @@ std::string inference_options_json(const InferenceOptions& options) {
       {"timeout_seconds", options.timeout_seconds},
       {"schema_format", schema_format_name(options.schema_format)},
       {"sample_rows", options.sample_rows},
-      {"roles", conversation_roles_name(options.roles)},
-      {"question_first", options.question_first},
+      {"roles", conversation_roles_name(options.layout.roles)},
+      {"question_first", options.layout.question_first},
       {"chat_format", options.chat_format},
       {"postprocess", options.postprocess},
       {"fix_columns", options.fix_columns},
@@ -328,7 +328,7 @@ double TextToSqlPipeline::set_few_shot_pool(std::vector<SpiderExample> examples,
   for (const auto& example : impl_->pool) {
     documents.push_back(options_.few_shot_source == FewShotSource::kQuestion
                             ? example.question
-                            : user_message(impl_->pool_schema_text(example.db_id), example.question, options_.question_first));
+                            : user_message(impl_->pool_schema_text(example.db_id), example.question, options_.layout.question_first));
   }
   impl_->index = std::make_unique<TfidfIndex>(documents);
   return seconds_since(start);
@@ -339,8 +339,7 @@ double TextToSqlPipeline::use_spider_few_shot(SpiderCorpus& corpus) {
   PromptOptions prompt;
   prompt.schema_format = options_.schema_format;
   prompt.sample_rows = options_.sample_rows;
-  prompt.roles = options_.roles;
-  prompt.question_first = options_.question_first;
+  prompt.layout = options_.layout;
   const auto& train = corpus.examples(SpiderSplit::kTrain);
   return set_few_shot_pool(train, [&corpus, prompt](const std::string& db_id) {
     return corpus.schema_text(db_id, SpiderSplit::kTrain, prompt);
@@ -371,7 +370,7 @@ Prediction TextToSqlPipeline::answer(DatabaseContext& database, const std::strin
     serialize.budget.count_tokens = [&](std::string_view text) { return impl.count_tokens(text); };
     std::string full = serialize_schema(database.schema, serialize).text;
     std::vector<ChatMessage> messages = {{"system", kLinkingSystem}, {"user", full + "\n" + kLinkingInstruction}};
-    if (options_.roles != ConversationRoles::kSystemUserAssistant) messages = {{"user", std::string(kLinkingSystem) + "\n" + messages[1].content}};
+    if (options_.layout.roles != ConversationRoles::kSystemUserAssistant) messages = {{"user", std::string(kLinkingSystem) + "\n" + messages[1].content}};
     InferenceOptions greedy = options_;
     greedy.num_beams = 1;
     Impl::Generated generated = impl.run(impl.encode_prompt(impl.render(messages)), greedy, 256, nullptr, deadline, stop);
@@ -398,7 +397,7 @@ Prediction TextToSqlPipeline::answer(DatabaseContext& database, const std::strin
   if (options_.few_shot > 0 && impl.index) {
     std::string query = question;
     if (options_.few_shot_source == FewShotSource::kSchemaAndQuestion) {
-      query = user_message(serialize_schema(*schema, {options_.schema_format, options_.sample_rows, 100, {}, {}}).text, question, options_.question_first);
+      query = user_message(serialize_schema(*schema, {options_.schema_format, options_.sample_rows, 100, {}, {}}).text, question, options_.layout.question_first);
     }
     std::string question_key = trim(question);
     auto hits = impl.index->search(query, static_cast<size_t>(options_.few_shot), [&](int64_t document) {
@@ -415,7 +414,7 @@ Prediction TextToSqlPipeline::answer(DatabaseContext& database, const std::strin
 
   // 3. The prompt, with the schema cut to fit the context (rows first, then unlinked columns).
   auto build = [&](const std::string& schema_text, const std::string& note) {
-    return impl.render(build_prompt(schema_text + note, question, {options_.roles, options_.question_first}, few_shot));
+    return impl.render(build_prompt(schema_text + note, question, options_.layout, few_shot));
   };
   size_t base_tokens = impl.count_tokens(build("", ""));
   int64_t room = context_length() - options_.max_new_tokens - static_cast<int64_t>(base_tokens) - 16;

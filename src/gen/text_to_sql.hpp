@@ -48,8 +48,7 @@ struct InferenceOptions {
   // prompt
   SchemaFormat schema_format = SchemaFormat::kCreateTable;
   int sample_rows = 3;
-  ConversationRoles roles = ConversationRoles::kSystemUserAssistant;
-  bool question_first = false;  // the question also before the schema (data/prompt_builder.hpp)
+  PromptLayout layout;  // chat roles, and whether the question also precedes the schema
   std::string chat_format;  // "" = recognized from tokenizer_config.json, else plain
   // post-processing
   bool postprocess = true;

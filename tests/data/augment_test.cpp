@@ -121,7 +121,7 @@ TEST(SftPrep, AugmentAppendsTemplatedRecordsWithTheDatabaseSchema) {
   PrepOptions options;
   options.num_train = 2;
   options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.roles = ConversationRoles::kUserOnly;
+  options.prompt.layout.roles = ConversationRoles::kUserOnly;
   options.augment_per_database = 5;
   options.progress = false;
   PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "train.jsonl");
@@ -153,7 +153,7 @@ TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
   PrepOptions options;
   options.num_train = 0;
   options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.roles = ConversationRoles::kUserOnly;
+  options.prompt.layout.roles = ConversationRoles::kUserOnly;
   options.augment_per_database = 30;
   options.augment_all_databases = true;
   options.progress = false;

@@ -91,7 +91,7 @@ TEST(SftPrep, ShuffledSchemaCopiesRepeatTheExampleWithAnotherSchemaOrder) {
   PrepOptions options;
   options.num_train = 4;
   options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.roles = ConversationRoles::kUserOnly;
+  options.prompt.layout.roles = ConversationRoles::kUserOnly;
   options.shuffled_schema_copies = 2;
   options.progress = false;
   PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "train.jsonl");

@@ -197,7 +197,7 @@ TEST(SftPrep, ShuffleIsSeededAndCompactUsesTheParsedSchema) {
   options.shuffle = true;
   options.progress = false;
   options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.roles = ConversationRoles::kUserAssistant;
+  options.prompt.layout.roles = ConversationRoles::kUserAssistant;
   options.synthetic = testing_support::fixtures_dir() / "synthetic" / "synthetic_sample.json";
   prepare_sft_dataset(corpus, options, dir.path() / "a.jsonl");
   prepare_sft_dataset(corpus, options, dir.path() / "b.jsonl");

@@ -48,7 +48,7 @@ TEST(TextToSqlPipeline, QuestionFirstLengthensThePromptByTheQuestion) {
   const std::string question = "How many singers do we have?";
   TextToSqlPipeline plain(kModel, small_options());
   InferenceOptions options = small_options();
-  options.question_first = true;
+  options.layout.question_first = true;
   TextToSqlPipeline first(kModel, options);
   size_t plain_tokens = plain.answer(database, question).prompt_tokens;
   size_t first_tokens = first.answer(database, question).prompt_tokens;
@@ -190,7 +190,7 @@ TEST(InferenceConfig, ReadsYamlAndRejectsUnknownKeys) {
                     "num_beams: 4\nfew_shot: 3\nschema_linking: lexical\nconstrained: true\nquestion_first: true\n");
   InferenceOptions options;
   apply_inference_config(dir / "ok.yaml", options);
-  EXPECT_TRUE(options.question_first);
+  EXPECT_TRUE(options.layout.question_first);
   EXPECT_NE(inference_options_json(options).find("\"question_first\":true"), std::string::npos);
   EXPECT_EQ(options.num_beams, 4);
   EXPECT_EQ(options.few_shot, 3);

@@ -150,7 +150,14 @@ TEST(SftOptimizer, GradientAccumulationEqualsABiggerBatch) {
   auto a = big->named_parameters();
   auto b = accumulated->named_parameters();
   for (const auto& item : a) {
-    EXPECT_TRUE(torch::allclose(item.value(), b[item.key()], 1e-5, 1e-6)) << item.key();
+    // The gradients the step used are the same, up to float rounding of the tensor's largest terms.
+    const torch::Tensor& grad = item.value().grad();
+    const double scale = grad.abs().max().item<double>();
+    EXPECT_TRUE(torch::allclose(grad, b[item.key()].grad(), 1e-4, 1e-5 * scale + 1e-12)) << item.key();
+    // So are the weights, within 1% of a step (lr 1e-2): AdamW's first step is lr * g / (|g| + eps),
+    // and for a gradient near eps (1e-8, where the sum cancels) a rounding difference of 1e-10,
+    // which FMA kernels give and SSE kernels do not, moves the update by up to ~2e-3 of a step.
+    EXPECT_TRUE(torch::allclose(item.value(), b[item.key()], 1e-5, 1e-4)) << item.key();
   }
 }
 
