@@ -1,6 +1,7 @@
 #include "data/qualify_query.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -38,10 +39,11 @@ bool is_word(const SqlToken& token, std::string_view word) {
 bool is_name(const SqlToken& token) {
   return token.kind == SqlTokenKind::kWord || token.kind == SqlTokenKind::kQuotedName;
 }
+bool is_any_word(const SqlToken& token, std::initializer_list<std::string_view> words) {
+  return std::any_of(words.begin(), words.end(), [&](std::string_view word) { return is_word(token, word); });
+}
 bool ends_from_clause(const SqlToken& token) {
-  for (std::string_view word : {"where", "group", "order", "having", "limit", "intersect", "union", "except"})
-    if (is_word(token, word)) return true;
-  return false;
+  return is_any_word(token, {"where", "group", "order", "having", "limit", "intersect", "union", "except"});
 }
 
 }  // namespace
@@ -115,10 +117,7 @@ std::optional<std::string> qualify_query_columns(const Schema& schema, std::stri
         };
         for (++j; j < n && !ends_condition(j) && (in_block(j) || depth_of[j] > block.depth);) ++j;
       }
-      while (in_block(j) && tokens[j].kind == SqlTokenKind::kWord &&
-             (is_word(tokens[j], "inner") || is_word(tokens[j], "left") || is_word(tokens[j], "cross") ||
-              is_word(tokens[j], "outer") || is_word(tokens[j], "natural")))
-        ++j;
+      while (in_block(j) && is_any_word(tokens[j], {"inner", "left", "cross", "outer", "natural"})) ++j;
       if (in_block(j) && (is_word(tokens[j], "join") || is_punct(tokens[j], ","))) {
         ++j;
         continue;
