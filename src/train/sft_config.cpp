@@ -51,6 +51,9 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     auto& m = *t;
     m["model"] = setter(&SftConfig::model, "model");
     m["block_expansion_every"] = setter(&SftConfig::block_expansion_every, "block_expansion_every");
+    m["expand_hidden_size"] = setter(&SftConfig::expand_hidden_size, "expand_hidden_size");
+    m["expand_intermediate_size"] = setter(&SftConfig::expand_intermediate_size, "expand_intermediate_size");
+    m["expand_head_dim"] = setter(&SftConfig::expand_head_dim, "expand_head_dim");
     m["tokenizer"] = setter(&SftConfig::tokenizer, "tokenizer");
     m["chat_template"] = setter(&SftConfig::chat_template, "chat_template");
     m["use_lora"] = setter(&SftConfig::use_lora, "use_lora");
@@ -249,6 +252,17 @@ void validate_sft_config(const SftConfig& config) {
     fail(ErrorCode::kInvalidArgument,
          "block_expansion_every needs full fine-tuning (lora: false): an adapter is saved against its base model, "
          "which has fewer layers");
+  for (const auto& [key, value] : {std::pair{"expand_hidden_size", config.expand_hidden_size},
+                                   std::pair{"expand_intermediate_size", config.expand_intermediate_size},
+                                   std::pair{"expand_head_dim", config.expand_head_dim}}) {
+    not_negative(key, static_cast<double>(value));
+    if (value == 0) continue;
+    if (config.model == "scratch")
+      fail(ErrorCode::kInvalidArgument, "{} widens a trained model; for \"scratch\" set the size in architecture instead", key);
+    if (config.use_lora)
+      fail(ErrorCode::kInvalidArgument,
+           "{} needs full fine-tuning (lora: false): an adapter is saved against its base model, which is narrower", key);
+  }
   if (config.use_lora && config.model != "scratch") {
     positive("lora.r", static_cast<double>(config.lora.r));
     positive("lora.alpha", config.lora.alpha);
@@ -262,6 +276,9 @@ nlohmann::json sft_config_to_json(const SftConfig& c) {
   nlohmann::json j;
   j["model"] = c.model;
   if (c.block_expansion_every > 0) j["block_expansion_every"] = c.block_expansion_every;
+  if (c.expand_hidden_size > 0) j["expand_hidden_size"] = c.expand_hidden_size;
+  if (c.expand_intermediate_size > 0) j["expand_intermediate_size"] = c.expand_intermediate_size;
+  if (c.expand_head_dim > 0) j["expand_head_dim"] = c.expand_head_dim;
   if (!c.architecture.empty()) j["architecture"] = c.architecture;
   j["tokenizer"] = c.tokenizer;
   j["chat_template"] = c.chat_template;

@@ -28,6 +28,11 @@ struct SftConfig {
   // > 0: before training, grow the loaded model by a copy of every n-th layer whose residual
   // outputs are zero (nn/depth_expansion.hpp: same logits, more depth to train). 0: off.
   int64_t block_expansion_every = 0;
+  // > 0: before training, widen the loaded model to this hidden size / MLP width / attention head
+  // size (nn/width_expansion.hpp: same logits, new units zero on one side). 0: unchanged.
+  int64_t expand_hidden_size = 0;
+  int64_t expand_intermediate_size = 0;
+  int64_t expand_head_dim = 0;
   nlohmann::json architecture = nlohmann::json::object();  // config.json fields for "scratch"
   std::string tokenizer;             // tokenizer file or folder (default: the model folder)
   std::string chat_template;         // llama3/qwen3/chatml/llama2/mistral/plain ("" : the tokenizer's)

@@ -23,6 +23,7 @@
 #include "gen/text_generation.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/depth_expansion.hpp"
+#include "nn/width_expansion.hpp"
 #include "nn/llama_config.hpp"
 #include "nn/lora.hpp"
 #include "nn/safetensors.hpp"
@@ -469,6 +470,15 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
       model = nn::expand_depth(model, config.block_expansion_every);
       fmt::print(stderr, "block expansion: {} -> {} layers (a zero-output copy after every {})\n", before,
                  model->config().num_hidden_layers, config.block_expansion_every);
+    }
+    if (config.expand_hidden_size || config.expand_intermediate_size || config.expand_head_dim) {
+      const nn::LlamaConfig before = model->config();
+      model = nn::expand_width(model, {config.expand_hidden_size, config.expand_intermediate_size, config.expand_head_dim},
+                               config.seed);
+      const nn::LlamaConfig& after = model->config();
+      fmt::print(stderr, "width expansion: hidden {} -> {}, intermediate {} -> {}, head_dim {} -> {} ({} -> {} parameters)\n",
+                 before.hidden_size, after.hidden_size, before.intermediate_size, after.intermediate_size,
+                 before.head_dim, after.head_dim, before.parameter_count(), after.parameter_count());
     }
   }
   if (static_cast<int64_t>(tokenizer->vocab_size()) > model->config().vocab_size) {

@@ -401,4 +401,30 @@ TEST_F(SftRun, BlockExpansionTrainsTheGrownModel) {
   EXPECT_THROW(run_sft(refused), Error);  // an adapter would not fit its base
 }
 
+// expand_* widen the loaded model before training; the final model has the new sizes and loads
+// like any other. Scratch runs and LoRA refuse the keys.
+TEST_F(SftRun, WidthExpansionTrainsTheWidenedModel) {
+  fs::path dir = fresh_dir("widening");
+  const fs::path source = scratch_source(dir);
+  const nn::LlamaConfig before = nn::load_llama_config(source);
+
+  SftConfig wide = fine_tuning(dir, source, 2, "wide");
+  wide.expand_hidden_size = before.hidden_size * 2;
+  wide.expand_head_dim = before.head_dim * 2;
+  wide.use_lora = false;
+  ASSERT_TRUE(run_sft(wide).finished);
+  const nn::LlamaConfig after = nn::load_llama_config(fs::path(wide.output_dir) / "final");
+  EXPECT_EQ(after.hidden_size, before.hidden_size * 2);
+  EXPECT_EQ(after.head_dim, before.head_dim * 2);
+  EXPECT_EQ(after.intermediate_size, before.intermediate_size);
+  EXPECT_NO_THROW(nn::load_llama_model(fs::path(wide.output_dir) / "final"));
+
+  SftConfig refused = config(dir);
+  refused.expand_head_dim = before.head_dim * 2;
+  EXPECT_THROW(run_sft(refused), Error);  // scratch
+  refused = wide;
+  refused.use_lora = true;
+  EXPECT_THROW(run_sft(refused), Error);  // an adapter would not fit its base
+}
+
 }  // namespace
