@@ -427,4 +427,35 @@ TEST_F(SftRun, WidthExpansionTrainsTheWidenedModel) {
   EXPECT_THROW(run_sft(refused), Error);  // an adapter would not fit its base
 }
 
+// A widened run that is interrupted resumes onto the widened model (the expansion runs again before
+// the checkpoint is loaded) and gives the loss curve of an uninterrupted one.
+TEST_F(SftRun, WidenedRunResumesToTheSameLossCurve) {
+  fs::path dir = fresh_dir("widening_resume");
+  const fs::path source = scratch_source(dir);
+  const nn::LlamaConfig before = nn::load_llama_config(source);
+  auto widened = [&](const std::string& name) {
+    SftConfig c = fine_tuning(dir, source, 4, name);
+    c.use_lora = false;
+    c.expand_head_dim = before.head_dim * 2;
+    c.expand_intermediate_size = before.intermediate_size + 8;
+    return c;
+  };
+  auto reference = run_sft(widened("full"));
+  ASSERT_TRUE(reference.finished);
+  ASSERT_EQ(reference.step_losses.size(), 4u);
+
+  SftConfig interrupted = widened("interrupted");
+  SftHooks hooks;
+  hooks.after_step = [](int64_t step, double) { return step < 2; };
+  auto first = run_sft(interrupted, hooks);
+  ASSERT_EQ(first.steps_done, 2);
+  interrupted.resume_from_checkpoint = "latest";
+  auto second = run_sft(interrupted);
+  ASSERT_TRUE(second.finished);
+  std::vector<double> curve = first.step_losses;
+  curve.insert(curve.end(), second.step_losses.begin(), second.step_losses.end());
+  ASSERT_EQ(curve.size(), reference.step_losses.size());
+  for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference.step_losses[i], 1e-5) << "step " << i + 1;
+}
+
 }  // namespace
