@@ -285,6 +285,21 @@ class SftRun : public ::testing::Test {
     return fs::path(scratch.output_dir) / "final";
   }
 
+  // The loss curve of `c` stopped after `stop_after` steps and resumed from its latest checkpoint.
+  std::vector<double> interrupted_and_resumed_curve(SftConfig c, int64_t stop_after) {
+    SftHooks hooks;
+    hooks.after_step = [stop_after](int64_t step, double) { return step < stop_after; };
+    auto first = run_sft(c, hooks);
+    EXPECT_FALSE(first.finished);
+    EXPECT_EQ(first.steps_done, stop_after);
+    c.resume_from_checkpoint = "latest";
+    auto second = run_sft(c);
+    EXPECT_TRUE(second.finished);
+    std::vector<double> curve = first.step_losses;
+    curve.insert(curve.end(), second.step_losses.begin(), second.step_losses.end());
+    return curve;
+  }
+
   // A run of config(dir) that fine-tunes `source` for `steps` steps into dir/name.
   SftConfig fine_tuning(const fs::path& dir, const fs::path& source, int64_t steps, const std::string& name) {
     SftConfig c = config(dir);
@@ -309,16 +324,7 @@ TEST_F(SftRun, InterruptedAndResumedRunReproducesTheLossCurve) {
   EXPECT_TRUE(fs::exists(fs::path(full.output_dir) / "metrics.jsonl"));
 
   SftConfig interrupted = config(dir);
-  SftHooks hooks;
-  hooks.after_step = [](int64_t step, double) { return step < 3; };
-  auto first = run_sft(interrupted, hooks);
-  EXPECT_FALSE(first.finished);
-  EXPECT_EQ(first.steps_done, 3);
-  interrupted.resume_from_checkpoint = "latest";
-  auto second = run_sft(interrupted);
-  ASSERT_TRUE(second.finished);
-  std::vector<double> curve = first.step_losses;
-  curve.insert(curve.end(), second.step_losses.begin(), second.step_losses.end());
+  std::vector<double> curve = interrupted_and_resumed_curve(interrupted, 3);
   ASSERT_EQ(curve.size(), reference.step_losses.size());
   for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference.step_losses[i], 1e-5) << "step " << i + 1;
   // metrics.jsonl of the resumed run holds each step once.
@@ -444,16 +450,7 @@ TEST_F(SftRun, WidenedRunResumesToTheSameLossCurve) {
   ASSERT_TRUE(reference.finished);
   ASSERT_EQ(reference.step_losses.size(), 4u);
 
-  SftConfig interrupted = widened("interrupted");
-  SftHooks hooks;
-  hooks.after_step = [](int64_t step, double) { return step < 2; };
-  auto first = run_sft(interrupted, hooks);
-  ASSERT_EQ(first.steps_done, 2);
-  interrupted.resume_from_checkpoint = "latest";
-  auto second = run_sft(interrupted);
-  ASSERT_TRUE(second.finished);
-  std::vector<double> curve = first.step_losses;
-  curve.insert(curve.end(), second.step_losses.begin(), second.step_losses.end());
+  std::vector<double> curve = interrupted_and_resumed_curve(widened("interrupted"), 2);
   ASSERT_EQ(curve.size(), reference.step_losses.size());
   for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference.step_losses[i], 1e-5) << "step " << i + 1;
 }
