@@ -236,6 +236,7 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& hidden, const tor
   scores = scores.view({batch, num_heads_, steps, keys});
   if (mask.defined()) scores = scores + mask;
   auto probabilities = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  if (attention_dropout > 0.0 && is_training()) probabilities = torch::dropout(probabilities, attention_dropout, /*train=*/true);
   auto context = torch::matmul(probabilities.view({batch, num_kv_heads_, group * steps, keys}), v);
   context = context.view({batch, num_heads_, steps, head_dim_}).transpose(1, 2).reshape({batch, steps, num_heads_ * head_dim_});
   return o_proj(context);
@@ -310,9 +311,14 @@ LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& config, int64_t 
 torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& cos,
                                              const torch::Tensor& sin, const torch::Tensor& mask,
                                              KvCache* cache) {
-  auto h = hidden + self_attn(input_layernorm(hidden), cos, sin, mask, cache);
+  const bool drop = hidden_dropout > 0.0 && is_training();
+  auto attended = self_attn(input_layernorm(hidden), cos, sin, mask, cache);
+  if (drop) attended = torch::dropout(attended, hidden_dropout, /*train=*/true);
+  auto h = hidden + attended;
   auto normed = post_attention_layernorm(h);
-  return h + (mlp.is_empty() ? block_sparse_moe(normed) : mlp(normed));
+  auto mixed = mlp.is_empty() ? block_sparse_moe(normed) : mlp(normed);
+  if (drop) mixed = torch::dropout(mixed, hidden_dropout, /*train=*/true);
+  return h + mixed;
 }
 
 LlamaBackboneImpl::LlamaBackboneImpl(const LlamaConfig& config) {
@@ -403,6 +409,7 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& input_ids,
   const auto dtype = model->norm->weight.scalar_type();
   auto hidden = model->embed_tokens(input_ids);
   if (hidden.scalar_type() != dtype) hidden = hidden.to(dtype);
+  if (embedding_dropout_ > 0.0 && is_training()) hidden = torch::dropout(hidden, embedding_dropout_, /*train=*/true);
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(device).view({1, 1, -1});
   auto embedding = torch::cat({freqs, freqs}, -1);
   auto cos = embedding.cos().to(dtype);
@@ -462,6 +469,18 @@ torch::Tensor LlamaModelImpl::forward(const torch::Tensor& input_ids, const torc
     hidden = hidden.narrow(1, hidden.size(1) - logits_to_keep, logits_to_keep);
   }
   return logits_from_hidden(hidden);
+}
+
+void LlamaModelImpl::set_dropout(double hidden, double attention) {
+  for (auto [name, value] : {std::pair{"hidden dropout", hidden}, std::pair{"attention dropout", attention}}) {
+    if (!(value >= 0.0 && value < 1.0)) fail(ErrorCode::kInvalidArgument, "{} must be in [0, 1), got {}", name, value);
+  }
+  embedding_dropout_ = hidden;
+  for (std::size_t i = 0; i < model->layers->size(); ++i) {
+    auto* layer = model->layers[i]->as<LlamaDecoderLayer>();
+    layer->hidden_dropout = hidden;
+    layer->self_attn->attention_dropout = attention;
+  }
 }
 
 std::vector<std::pair<std::string, LoraLinear>> LlamaModelImpl::linear_layers() {

@@ -117,6 +117,8 @@ class LlamaAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& cos,
                         const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache);
   LoraLinear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  // Dropout on the attention probabilities while training (transformers' `attention_dropout`).
+  double attention_dropout = 0.0;
 
  private:
   int64_t layer_index_;
@@ -166,6 +168,9 @@ class LlamaDecoderLayerImpl : public torch::nn::Module {
   LlamaAttention self_attn{nullptr};
   LlamaMlp mlp{nullptr};                      // dense models
   MixtralSparseMoe block_sparse_moe{nullptr};  // Mixtral
+  // Dropout on the attention and MLP outputs before each residual add, while training (GPT-2's
+  // resid_pdrop; Llama checkpoints have none, so it is a training setting, not a config field).
+  double hidden_dropout = 0.0;
 };
 TORCH_MODULE(LlamaDecoderLayer);
 
@@ -205,11 +210,17 @@ class LlamaModelImpl : public torch::nn::Module {
   // Every projection with its full parameter prefix ("model.layers.0.self_attn.q_proj").
   std::vector<std::pair<std::string, LoraLinear>> linear_layers();
 
+  // Regularization for training (active only in train() mode; eval() and generation never drop):
+  // `hidden` on the token embeddings and on every attention and MLP output before the residual
+  // add, `attention` on the attention probabilities. Both in [0, 1); 0 turns them off.
+  void set_dropout(double hidden, double attention);
+
   LlamaBackbone model{nullptr};
   LoraLinear lm_head{nullptr};  // null when tie_word_embeddings
 
  private:
   LlamaConfig config_;
+  double embedding_dropout_ = 0.0;
   torch::Tensor inv_freq_;  // (head_dim / 2) fp32, after rope scaling
 };
 TORCH_MODULE(LlamaModel);

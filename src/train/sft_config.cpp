@@ -100,6 +100,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     m["adam_epsilon"] = setter(&SftConfig::adam_epsilon, "adam_epsilon");
     m["bf16"] = setter(&SftConfig::bf16, "bf16");
     m["seed"] = setter(&SftConfig::seed, "seed");
+    m["hidden_dropout"] = setter(&SftConfig::hidden_dropout, "hidden_dropout");
+    m["attention_dropout"] = setter(&SftConfig::attention_dropout, "attention_dropout");
     m["logging_steps"] = setter(&SftConfig::logging_steps, "logging_steps");
     m["eval_steps"] = setter(&SftConfig::eval_steps, "eval_steps");
     m["eval_exec_examples"] = setter(&SftConfig::eval_exec_examples, "eval_exec_examples");
@@ -239,6 +241,9 @@ void validate_sft_config(const SftConfig& config) {
   if (config.warmup_ratio < 0 || config.warmup_ratio > 1) fail(ErrorCode::kInvalidArgument, "warmup_ratio must be in [0, 1], not {}", config.warmup_ratio);
   not_negative("max_grad_norm", config.max_grad_norm);
   not_negative("weight_decay", config.weight_decay);
+  for (auto [key, value] : {std::pair{"hidden_dropout", config.hidden_dropout}, std::pair{"attention_dropout", config.attention_dropout}}) {
+    if (!(value >= 0 && value < 1)) fail(ErrorCode::kInvalidArgument, "{} must be in [0, 1), not {}", key, value);
+  }
   positive("logging_steps", static_cast<double>(config.logging_steps));
   not_negative("eval_steps", static_cast<double>(config.eval_steps));
   not_negative("save_steps", static_cast<double>(config.save_steps));
@@ -299,6 +304,8 @@ nlohmann::json sft_config_to_json(const SftConfig& c) {
   j["warmup_ratio"] = c.warmup_ratio;
   j["max_grad_norm"] = c.max_grad_norm;
   j["weight_decay"] = c.weight_decay;
+  j["hidden_dropout"] = c.hidden_dropout;
+  j["attention_dropout"] = c.attention_dropout;
   j["adam_beta1"] = c.adam_beta1;
   j["adam_beta2"] = c.adam_beta2;
   j["adam_epsilon"] = c.adam_epsilon;

@@ -59,6 +59,11 @@ struct SftConfig {
   double warmup_ratio = 0.03;
   double max_grad_norm = 0.3;        // 0: no clipping
   double weight_decay = 0.0;
+  // Dropout while training (0: off, the reference pipeline's setting): `hidden_dropout` on the
+  // embeddings and every attention / MLP output before its residual add, `attention_dropout` on
+  // the attention probabilities. Regularization for full fine-tuning and from-scratch runs.
+  double hidden_dropout = 0.0;
+  double attention_dropout = 0.0;
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;
   double adam_epsilon = 1e-8;

@@ -494,6 +494,7 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
     lora_config.target_modules = config.lora.target_modules;
     nn::add_lora_adapters(model, lora_config);
   }
+  model->set_dropout(config.hidden_dropout, config.attention_dropout);
   model->train();
 
   PackingOptions packing;

@@ -137,6 +137,29 @@ TEST(LlamaModelTest, BackwardReachesEveryParameter) {
   EXPECT_EQ(with_grad, static_cast<int64_t>(model->named_parameters().size()));
 }
 
+// Dropout acts in train() mode only: eval() logits stay the reference ones, and each kind (hidden,
+// attention) alone changes the train-mode logits. Rates outside [0, 1) are errors.
+TEST(LlamaModelTest, DropoutActsOnlyWhileTraining) {
+  torch::NoGradGuard no_grad;
+  auto model = load_llama_model(kModels / "llama_gqa");
+  auto ids = expected_for("llama_gqa").get("input_ids");
+  const torch::Tensor reference = model->forward(ids);
+  for (auto [hidden, attention] : {std::pair{0.5, 0.0}, std::pair{0.0, 0.5}}) {
+    SCOPED_TRACE(testing::Message() << "hidden " << hidden << " attention " << attention);
+    model->set_dropout(hidden, attention);
+    model->train();
+    torch::manual_seed(5);
+    EXPECT_GT(max_abs_diff(model->forward(ids), reference), 1e-3);
+    model->eval();
+    EXPECT_EQ(max_abs_diff(model->forward(ids), reference), 0.0);
+  }
+  model->set_dropout(0.0, 0.0);
+  model->train();
+  EXPECT_EQ(max_abs_diff(model->forward(ids), reference), 0.0);
+  EXPECT_THROW(model->set_dropout(1.0, 0.0), Error);
+  EXPECT_THROW(model->set_dropout(0.0, -0.1), Error);
+}
+
 TEST(LlamaModelTest, PromptLongerThanContextIsAnError) {
   auto model = load_llama_model(kModels / "llama_gqa");  // max_position_embeddings 64
   torch::NoGradGuard no_grad;

@@ -455,4 +455,40 @@ TEST_F(SftRun, WidenedRunResumesToTheSameLossCurve) {
   for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference.step_losses[i], 1e-5) << "step " << i + 1;
 }
 
+// Dropout changes what a step sees (the loss curve differs from the same run without it), draws
+// from the saved generator state (an interrupted run resumes to the same curve), and leaves the
+// saved model a plain Llama checkpoint.
+TEST_F(SftRun, DropoutRunDiffersFromThePlainRunAndResumesToTheSameCurve) {
+  fs::path dir = fresh_dir("dropout");
+  SftConfig plain = config(dir);
+  plain.output_dir = (dir / "plain").string();
+  auto without = run_sft(plain);
+  auto dropped = [&](const std::string& name) {
+    SftConfig c = config(dir);
+    c.hidden_dropout = 0.3;
+    c.attention_dropout = 0.3;
+    c.output_dir = (dir / name).string();
+    return c;
+  };
+  auto reference = run_sft(dropped("full"));
+  ASSERT_TRUE(reference.finished);
+  ASSERT_EQ(reference.step_losses.size(), without.step_losses.size());
+  // Step 1 sees the same weights, so only the dropout masks can make its loss differ.
+  EXPECT_GT(std::abs(reference.step_losses[0] - without.step_losses[0]), 1e-4);
+  EXPECT_TRUE(fs::exists(fs::path(dropped("full").output_dir) / "final" / "model.safetensors"));
+
+  std::vector<double> curve = interrupted_and_resumed_curve(dropped("interrupted"), 3);
+  ASSERT_EQ(curve.size(), reference.step_losses.size());
+  for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference.step_losses[i], 1e-5) << "step " << i + 1;
+
+  SftConfig refused = config(dir);
+  refused.hidden_dropout = 1.0;
+  try {
+    run_sft(refused);
+    ADD_FAILURE() << "hidden_dropout 1.0 was accepted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("hidden_dropout"), std::string::npos) << error.what();
+  }
+}
+
 }  // namespace
