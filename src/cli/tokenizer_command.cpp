@@ -130,6 +130,8 @@ const CommandRegistrar registrar(40, [](CLI::App& app) {
   train->add_option("--byte-fallback", flags->training.byte_fallback, "byte fallback for unseen characters")->default_val(true);
   train->add_option("--user-defined-symbols", flags->training.user_defined_symbols, "pieces kept whole (comma separated)")
       ->delimiter(',');
+  train->add_flag("--whitespace-piece", flags->training.whitespace_piece,
+                  "a space is a piece of its own, so a word has the same pieces after a space, a dot or a bracket");
   train->add_option("--threads", flags->training.threads, "training threads (1 is deterministic)")->default_val(1);
   train->callback([flags] {
     if (flags->input_file.empty() == flags->from_prep.empty()) {

@@ -80,9 +80,13 @@ fs::path train_tokenizer(const TokenizerTrainingOptions& options) {
       "--minloglevel=2",
       input.string(), options.output_prefix.string(), options.model_type, options.vocab_size,
       options.byte_fallback ? "true" : "false", options.threads);
-  if (!options.user_defined_symbols.empty()) {
+  std::vector<std::string> symbols = options.user_defined_symbols;
+  // U+2581 is SentencePiece's visible form of a space; as a user-defined symbol it is matched
+  // before the pieces are, so it always stands alone.
+  if (options.whitespace_piece) symbols.push_back("\xE2\x96\x81");  // U+2581
+  if (!symbols.empty()) {
     std::string joined;
-    for (const std::string& symbol : options.user_defined_symbols) joined += (joined.empty() ? "" : ",") + symbol;
+    for (const std::string& symbol : symbols) joined += (joined.empty() ? "" : ",") + symbol;
     arguments += " --user_defined_symbols=" + joined;
   }
   try {
