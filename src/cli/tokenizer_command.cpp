@@ -1,5 +1,5 @@
-// `t2sql tokenizer encode|decode|train`: look at what a tokenizer does with a prompt, and train a
-// SentencePiece model. Flag parsing only; the work is in src/text/.
+// `t2sql tokenizer encode|decode|name-spelling|train`: look at what a tokenizer does with a prompt,
+// and train a SentencePiece model. Flag parsing only; the work is in src/text/.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/file_io.hpp"
 #include "common/utf8.hpp"
+#include "text/name_spelling.hpp"
 #include "text/tokenizer.hpp"
 #include "text/tokenizer_training.hpp"
 
@@ -25,6 +26,7 @@ struct TokenizerFlags {
   text::TokenizerTrainingOptions training;
   std::string from_prep;
   std::string input_file;
+  bool json = false;
 };
 
 std::string read_stdin() { return std::string(std::istreambuf_iterator<char>(std::cin), {}); }
@@ -101,6 +103,50 @@ void run_decode(const TokenizerFlags& flags) {
   }
 }
 
+// The text of a prep record's field: a string, or the contents of its messages one per line.
+std::string record_text(const nlohmann::json& record, const char* key, const std::string& where) {
+  const auto field = record.find(key);
+  if (field != record.end() && field->is_string()) return field->get<std::string>();
+  if (field == record.end() || !field->is_array()) fail(ErrorCode::kInvalidArgument, "{}: expected \"{}\" as a string or a list of messages", where, key);
+  std::string text;
+  for (const auto& message : *field) {
+    if (!message.is_object() || !message.contains("content") || !message["content"].is_string())
+      fail(ErrorCode::kInvalidArgument, "{}: every \"{}\" message needs a string \"content\"", where, key);
+    if (!text.empty()) text += '\n';
+    text += message["content"].get<std::string>();
+  }
+  return text;
+}
+
+void run_name_spelling(const TokenizerFlags& flags) {
+  auto tokenizer = text::load_tokenizer(flags.tokenizer);
+  std::vector<text::PromptAnswer> records;
+  for_each_jsonl_record(flags.from_prep, [&](const nlohmann::json& record, int line) {
+    const std::string where = fmt::format("{}:{}", flags.from_prep, line);
+    if (!record.is_object()) fail(ErrorCode::kInvalidArgument, "{}: expected a JSON object", where);
+    records.push_back({record_text(record, "prompt", where), record_text(record, "completion", where)});
+  });
+  const text::NameSpellingReport report = text::check_name_spelling(*tokenizer, records);
+  auto percent = [](size_t part, size_t whole) { return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole); };
+  if (flags.json) {
+    nlohmann::json out = {{"records", report.records},
+                          {"names", report.all.names},
+                          {"respelled", report.all.respelled},
+                          {"records_with_respelled", report.respelled_records.size()},
+                          {"respelled_records", report.respelled_records}};
+    for (const auto& [context, count] : report.by_context) out["by_context"][context] = {{"names", count.names}, {"respelled", count.respelled}};
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  fmt::print("{}: {} records, {} names of the prompt in the answers\n", flags.from_prep, report.records, report.all.names);
+  fmt::print("{:<10} {:>8} {:>10} {:>8}\n", "after", "names", "respelled", "%");
+  for (const auto& [context, count] : report.by_context)
+    fmt::print("{:<10} {:>8} {:>10} {:>7.1f}%\n", context, count.names, count.respelled, percent(count.respelled, count.names));
+  fmt::print("{:<10} {:>8} {:>10} {:>7.1f}%\n", "all", report.all.names, report.all.respelled, percent(report.all.respelled, report.all.names));
+  fmt::print("records with a name spelled with other ids than in the prompt: {} of {} ({:.1f}%)\n",
+             report.respelled_records.size(), report.records, percent(report.respelled_records.size(), report.records));
+}
+
 const CommandRegistrar registrar(40, [](CLI::App& app) {
   auto flags = std::make_shared<TokenizerFlags>();
   auto* tokenizer = app.add_subcommand("tokenizer", "encode / decode text with a tokenizer, train a SentencePiece model");
@@ -120,6 +166,13 @@ const CommandRegistrar registrar(40, [](CLI::App& app) {
   decode->add_flag("--skip-special", flags->skip_special, "leave special tokens out");
   decode->add_option("ids", flags->inputs, "ids to decode (default: lines of stdin)");
   decode->callback([flags] { run_decode(*flags); });
+
+  auto* spelling = tokenizer->add_subcommand(
+      "name-spelling", "how often the answers of prepared records spell a schema name with other ids than the prompt does");
+  spelling->add_option("--tokenizer", flags->tokenizer, "tokenizer.json, SentencePiece .model, or a model folder")->required();
+  spelling->add_option("--from-prep", flags->from_prep, "JSONL from `t2sql data prep` (prompt + completion)")->required();
+  spelling->add_flag("--json", flags->json, "print the report as JSON (with the indices of the records concerned)");
+  spelling->callback([flags] { run_name_spelling(*flags); });
 
   auto* train = tokenizer->add_subcommand("train", "train a SentencePiece model (writes PREFIX.model and PREFIX.vocab)");
   train->add_option("--input", flags->input_file, "UTF-8 text file, one sentence per line");

@@ -54,6 +54,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     m["expand_hidden_size"] = setter(&SftConfig::expand_hidden_size, "expand_hidden_size");
     m["expand_intermediate_size"] = setter(&SftConfig::expand_intermediate_size, "expand_intermediate_size");
     m["expand_head_dim"] = setter(&SftConfig::expand_head_dim, "expand_head_dim");
+    m["vocabulary_transfer"] = setter(&SftConfig::vocabulary_transfer, "vocabulary_transfer");
     m["tokenizer"] = setter(&SftConfig::tokenizer, "tokenizer");
     m["chat_template"] = setter(&SftConfig::chat_template, "chat_template");
     m["use_lora"] = setter(&SftConfig::use_lora, "use_lora");
@@ -268,6 +269,12 @@ void validate_sft_config(const SftConfig& config) {
       fail(ErrorCode::kInvalidArgument,
            "{} needs full fine-tuning (lora: false): an adapter is saved against its base model, which is narrower", key);
   }
+  if (config.vocabulary_transfer) {
+    if (config.model == "scratch") fail(ErrorCode::kInvalidArgument, "vocabulary_transfer moves a trained model to a new tokenizer; \"scratch\" has nothing to move");
+    if (config.use_lora)
+      fail(ErrorCode::kInvalidArgument, "vocabulary_transfer needs full fine-tuning (lora: false): the embeddings change");
+    if (config.tokenizer.empty()) fail(ErrorCode::kInvalidArgument, "vocabulary_transfer needs `tokenizer`, the tokenizer to move to");
+  }
   if (config.use_lora && config.model != "scratch") {
     positive("lora.r", static_cast<double>(config.lora.r));
     positive("lora.alpha", config.lora.alpha);
@@ -284,6 +291,7 @@ nlohmann::json sft_config_to_json(const SftConfig& c) {
   if (c.expand_hidden_size > 0) j["expand_hidden_size"] = c.expand_hidden_size;
   if (c.expand_intermediate_size > 0) j["expand_intermediate_size"] = c.expand_intermediate_size;
   if (c.expand_head_dim > 0) j["expand_head_dim"] = c.expand_head_dim;
+  if (c.vocabulary_transfer) j["vocabulary_transfer"] = true;
   if (!c.architecture.empty()) j["architecture"] = c.architecture;
   j["tokenizer"] = c.tokenizer;
   j["chat_template"] = c.chat_template;

@@ -33,6 +33,9 @@ struct SftConfig {
   int64_t expand_hidden_size = 0;
   int64_t expand_intermediate_size = 0;
   int64_t expand_head_dim = 0;
+  // true: the loaded model was trained with the tokenizer in its folder; move its embeddings to
+  // `tokenizer` (train/vocabulary_transfer.hpp) before training. Full fine-tuning only.
+  bool vocabulary_transfer = false;
   nlohmann::json architecture = nlohmann::json::object();  // config.json fields for "scratch"
   std::string tokenizer;             // tokenizer file or folder (default: the model folder)
   std::string chat_template;         // llama3/qwen3/chatml/llama2/mistral/plain ("" : the tokenizer's)

@@ -31,6 +31,7 @@
 #include "train/lr_schedule.hpp"
 #include "train/sft_dataset.hpp"
 #include "train/training_checkpoint.hpp"
+#include "train/vocabulary_transfer.hpp"
 
 namespace fs = std::filesystem;
 
@@ -480,6 +481,16 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
                  before.hidden_size, after.hidden_size, before.intermediate_size, after.intermediate_size,
                  before.head_dim, after.head_dim, before.parameter_count(), after.parameter_count());
     }
+  }
+  if (config.vocabulary_transfer) {
+    auto model_tokenizer = text::load_tokenizer(config.model);
+    VocabularyTransferStats moved;
+    model = transfer_vocabulary(model, *model_tokenizer, *tokenizer, &moved);
+    fmt::print(stderr,
+               "vocabulary transfer: {} -> {} ids ({} same piece, {} same piece after a word-start marker, {} from the old "
+               "encoding, {} mean of all)\n",
+               model_tokenizer->vocab_size(), tokenizer->vocab_size(), moved.same_piece, moved.marked_piece,
+               moved.from_encoding, moved.mean_of_all);
   }
   if (static_cast<int64_t>(tokenizer->vocab_size()) > model->config().vocab_size) {
     fail(ErrorCode::kInvalidArgument, "tokenizer {} has {} ids, the model's vocabulary only {}", tokenizer_path,

@@ -14,6 +14,8 @@
 #include "gen/text_to_sql.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/llama_config.hpp"
+#include "text/tokenizer.hpp"
+#include "text/tokenizer_training.hpp"
 #include "train/sft_dataset.hpp"
 #include "train/sft_trainer.hpp"
 #include "train/training_checkpoint.hpp"
@@ -489,6 +491,40 @@ TEST_F(SftRun, DropoutRunDiffersFromThePlainRunAndResumesToTheSameCurve) {
   } catch (const Error& error) {
     EXPECT_NE(std::string(error.what()).find("hidden_dropout"), std::string::npos) << error.what();
   }
+}
+
+// vocabulary_transfer moves the source model onto `tokenizer` before training: the final model has
+// the new vocabulary and the new tokenizer beside it. Scratch runs and LoRA refuse the key.
+TEST_F(SftRun, VocabularyTransferTrainsOnTheNewTokenizer) {
+  fs::path dir = fresh_dir("vocabulary_transfer");
+  const fs::path source = scratch_source(dir);
+  {
+    std::ofstream corpus(dir / "corpus.txt");
+    for (int i = 0; i < 200; ++i) corpus << "SELECT count(*) FROM singer WHERE age > " << i << "\nHow many singers? List names.\n";
+  }
+  text::TokenizerTrainingOptions options;
+  options.input = dir / "corpus.txt";
+  options.output_prefix = dir / "separate";
+  options.vocab_size = 330;
+  options.whitespace_piece = true;
+  const fs::path new_tokenizer = text::train_tokenizer(options);
+
+  SftConfig moved = fine_tuning(dir, source, 2, "moved");
+  moved.use_lora = false;
+  moved.vocabulary_transfer = true;
+  moved.tokenizer = new_tokenizer.string();
+  ASSERT_TRUE(run_sft(moved).finished);
+  const fs::path final_dir = fs::path(moved.output_dir) / "final";
+  EXPECT_EQ(nn::load_llama_config(final_dir).vocab_size, 330);
+  EXPECT_EQ(text::load_tokenizer(final_dir)->vocab_size(), 330u);
+  EXPECT_NO_THROW(nn::load_llama_model(final_dir));
+
+  SftConfig refused = moved;
+  refused.use_lora = true;
+  EXPECT_THROW(run_sft(refused), Error);  // the embeddings change
+  refused = config(dir);
+  refused.vocabulary_transfer = true;
+  EXPECT_THROW(run_sft(refused), Error);  // scratch
 }
 
 }  // namespace
