@@ -1,6 +1,6 @@
-// `t2sql tokenizer train` options: with whitespace_piece a schema name is encoded with the same ids
-// wherever it stands (after a space, a dot or a bracket); without it, SentencePiece glues the
-// space to the word and the same name gets other ids after a dot.
+// `t2sql tokenizer train` options and the name-spelling report: with whitespace_piece a schema name
+// is encoded with the same ids wherever it stands (after a space, a dot or a bracket); without it,
+// SentencePiece glues the space to the word and the same name gets other ids after a dot.
 #include "text/tokenizer_training.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "common/error.hpp"
+#include "text/name_spelling.hpp"
 #include "text/tokenizer.hpp"
 
 namespace t2sql::text {
@@ -73,6 +74,29 @@ TEST_F(TokenizerTraining, WithoutWhitespacePieceANameAfterADotHasOtherIds) {
   std::vector<TokenId> after_dot = ids_after(*tokenizer, "T1.", "Location");
   EXPECT_NE(after_space, after_dot);
   EXPECT_EQ(std::search(after_space.begin(), after_space.end(), after_dot.begin(), after_dot.end()), after_space.end());
+}
+
+// The name-spelling report finds the names a glued tokenizer respells (after a dot, after a
+// bracket) and none with a whitespace-piece tokenizer; keywords, aliases and words missing from
+// the prompt are not names.
+TEST_F(TokenizerTraining, NameSpellingCountsRespelledNamesByContext) {
+  const std::vector<PromptAnswer> records = {
+      {"stadium(Stadium_ID, Location, Capacity, Highest)\n-- Where is the largest one?\nSELECT",
+       " T1.Location , max(Capacity) FROM stadium AS T1 WHERE Unknown_Column > 3"}};
+  const NameSpellingReport glued = check_name_spelling(*trained("glued", false), records);
+  EXPECT_EQ(glued.records, 1u);
+  EXPECT_EQ(glued.all.names, 3u);  // Location, Capacity, stadium
+  EXPECT_EQ(glued.by_context.at("dot").names, 1u);
+  EXPECT_EQ(glued.by_context.at("dot").respelled, 1u);
+  EXPECT_EQ(glued.by_context.at("space").names, 1u);
+  EXPECT_EQ(glued.by_context.at("space").respelled, 0u);
+  EXPECT_EQ(glued.by_context.at("bracket").names, 1u);
+  EXPECT_EQ(glued.respelled_records, std::vector<size_t>{0});
+
+  const NameSpellingReport separate = check_name_spelling(*trained("separate", true), records);
+  EXPECT_EQ(separate.all.names, 3u);
+  EXPECT_EQ(separate.all.respelled, 0u);
+  EXPECT_TRUE(separate.respelled_records.empty());
 }
 
 }  // namespace
