@@ -103,19 +103,9 @@ void run_decode(const TokenizerFlags& flags) {
   }
 }
 
-// The text of a prep record's field: a string, or the contents of its messages one per line.
+// The text of a prep record's field, its messages one per line.
 std::string record_text(const nlohmann::json& record, const char* key, const std::string& where) {
-  const auto field = record.find(key);
-  if (field != record.end() && field->is_string()) return field->get<std::string>();
-  if (field == record.end() || !field->is_array()) fail(ErrorCode::kInvalidArgument, "{}: expected \"{}\" as a string or a list of messages", where, key);
-  std::string text;
-  for (const auto& message : *field) {
-    if (!message.is_object() || !message.contains("content") || !message["content"].is_string())
-      fail(ErrorCode::kInvalidArgument, "{}: every \"{}\" message needs a string \"content\"", where, key);
-    if (!text.empty()) text += '\n';
-    text += message["content"].get<std::string>();
-  }
-  return text;
+  return fmt::format("{}", fmt::join(text::prep_field_texts(record, key, where), "\n"));
 }
 
 void run_name_spelling(const TokenizerFlags& flags) {

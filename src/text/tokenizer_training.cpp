@@ -12,6 +12,20 @@
 namespace t2sql::text {
 namespace fs = std::filesystem;
 
+std::vector<std::string> prep_field_texts(const nlohmann::json& record, const char* key, const std::string& where) {
+  const auto field = record.find(key);
+  if (field != record.end() && field->is_string()) return {field->get<std::string>()};
+  if (field == record.end() || !field->is_array())
+    fail(ErrorCode::kInvalidArgument, "{}: expected \"{}\" as a string or a list of messages", where, key);
+  std::vector<std::string> texts;
+  for (const auto& message : *field) {
+    if (!message.is_object() || !message.contains("content") || !message["content"].is_string())
+      fail(ErrorCode::kInvalidArgument, "{}: every \"{}\" message needs a string \"content\"", where, key);
+    texts.push_back(message["content"].get<std::string>());
+  }
+  return texts;
+}
+
 fs::path train_tokenizer(const TokenizerTrainingOptions& options) {
   if (options.model_type != "bpe" && options.model_type != "unigram") {
     fail(ErrorCode::kInvalidArgument, "--model-type must be bpe or unigram, not \"{}\"", options.model_type);
@@ -51,22 +65,9 @@ fs::path train_tokenizer(const TokenizerTrainingOptions& options) {
     // conversational form `t2sql data prep` writes).
     for_each_jsonl_record(options.input, [&](const nlohmann::json& record, int line) {
       if (!record.is_object()) fail(ErrorCode::kInvalidArgument, "{}:{}: expected a JSON object", options.input.string(), line);
-      for (const char* key : {"prompt", "completion"}) {
-        const auto field = record.find(key);
-        if (field != record.end() && field->is_string()) {
-          append_lines(field->get<std::string>());
-        } else if (field != record.end() && field->is_array()) {
-          for (const auto& message : *field) {
-            if (!message.is_object() || !message.contains("content") || !message["content"].is_string())
-              fail(ErrorCode::kInvalidArgument, "{}:{}: every \"{}\" message needs a string \"content\"",
-                   options.input.string(), line, key);
-            append_lines(message["content"].get<std::string>());
-          }
-        } else {
-          fail(ErrorCode::kInvalidArgument, "{}:{}: expected \"{}\" as a string or a list of messages",
-               options.input.string(), line, key);
-        }
-      }
+      const std::string where = fmt::format("{}:{}", options.input.string(), line);
+      for (const char* key : {"prompt", "completion"})
+        for (const std::string& content : prep_field_texts(record, key, where)) append_lines(content);
     });
     temporary = fs::path(options.output_prefix.string() + ".training.txt");
     write_file_atomic(temporary, text);

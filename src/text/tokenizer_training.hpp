@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct TokenizerTrainingOptions {
   bool whitespace_piece = false;
   int threads = 1;
 };
+
+// The texts of field `key` ("prompt" or "completion") of a `t2sql data prep` record: the string
+// itself, or the content of each message of a list ([{role, content}, ...]). Errors
+// (kInvalidArgument) start with `where` ("file:line").
+std::vector<std::string> prep_field_texts(const nlohmann::json& record, const char* key, const std::string& where);
 
 // Trains and writes the model; returns the path of the .model file. Errors: kInvalidArgument for
 // bad options (model type, vocabulary size, a JSONL line without prompt/completion, naming the
