@@ -32,6 +32,7 @@ struct DataFlags {
   int augment_per_db = 0;
   int shuffled_schema_copies = 0;
   int renamed_schema_copies = 0;
+  int substituted_schema_copies = 0;
   bool qualified_answers = false;
   std::string augment_databases = "train";
 };
@@ -107,6 +108,7 @@ int run_prep(const DataFlags& flags) {
   options.augment_per_database = flags.augment_per_db;
   options.shuffled_schema_copies = flags.shuffled_schema_copies;
   options.renamed_schema_copies = flags.renamed_schema_copies;
+  options.substituted_schema_copies = flags.substituted_schema_copies;
   options.qualified_answers = flags.qualified_answers;
   options.augment_all_databases = flags.augment_databases == "all";
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
@@ -120,6 +122,11 @@ int run_prep(const DataFlags& flags) {
     fmt::print("of the Spider records, {} are copies with respelled table and column names ({} not written: the "
                "query quotes a schema name or could not be rewritten)\n",
                summary.renamed_records, summary.renamed_skipped);
+  }
+  if (summary.substituted_records + summary.substituted_skipped > 0) {
+    fmt::print("of the Spider records, {} are copies with the words of table and column names substituted ({} not "
+               "written: the query quotes a schema name, could not be rewritten, or two names collided)\n",
+               summary.substituted_records, summary.substituted_skipped);
   }
   if (flags.qualified_answers) {
     fmt::print("answers written with qualified column names; {} kept as written (a subquery in FROM, an "
@@ -172,7 +179,7 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
       ->capture_default_str();
   prep->add_flag("--shuffle", flags->shuffle,
                  "pick the kept examples with a seeded shuffle instead of the first N");
-  prep->add_option("--seed", flags->seed, "seed of --shuffle, --augment-per-db, --shuffled-schema-copies and --renamed-schema-copies")->capture_default_str();
+  prep->add_option("--seed", flags->seed, "seed of --shuffle, --augment-per-db and the schema copies")->capture_default_str();
   prep->add_option("--augment-per-db", flags->augment_per_db,
                    "templated question/SQL pairs generated per database (0: none)")
       ->capture_default_str();
@@ -181,6 +188,10 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
       ->capture_default_str();
   prep->add_option("--renamed-schema-copies", flags->renamed_schema_copies,
                    "extra copies of each Spider example with table and column names respelled (schema and answer)")
+      ->capture_default_str();
+  prep->add_option("--substituted-schema-copies", flags->substituted_schema_copies,
+                   "extra copies of each Spider example with the words of table and column names replaced by words "
+                   "of other databases (schema, answer and question)")
       ->capture_default_str();
   prep->add_flag("--qualified-answers", flags->qualified_answers,
                  "answers name every column as table.column, without table aliases (pairs with --schema-format qualified)");

@@ -1,5 +1,6 @@
 #include "data/schema_rename.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <random>
@@ -14,22 +15,82 @@
 namespace t2sql {
 namespace {
 
-// The words of a name: split at '_', ' ', '-' and where a lower-case letter meets an upper-case one.
-std::vector<std::string> words_of(std::string_view name) {
-  std::vector<std::string> words(1);
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (c == '_' || c == ' ' || c == '-') {
-      if (!words.back().empty()) words.emplace_back();
-      continue;
-    }
-    const bool boundary = i > 0 && std::islower(static_cast<unsigned char>(name[i - 1])) &&
+// The words of a name as [begin, end) spans: split at '_', ' ', '-' and where a lower-case letter
+// meets an upper-case one.
+std::vector<std::pair<size_t, size_t>> word_spans(std::string_view name) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  size_t begin = std::string_view::npos;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    const bool end = i == name.size();
+    const char c = end ? '_' : name[i];
+    const bool separator = c == '_' || c == ' ' || c == '-';
+    const bool boundary = !end && i > 0 && std::islower(static_cast<unsigned char>(name[i - 1])) &&
                           std::isupper(static_cast<unsigned char>(c));
-    if (boundary && !words.back().empty()) words.emplace_back();
-    words.back().push_back(c);
+    if ((separator || boundary) && begin != std::string_view::npos) {
+      spans.emplace_back(begin, i);
+      begin = std::string_view::npos;
+    }
+    if (!separator && begin == std::string_view::npos) begin = i;
   }
-  if (words.back().empty()) words.pop_back();
+  return spans;
+}
+
+std::vector<std::string> words_of(std::string_view name) {
+  std::vector<std::string> words;
+  for (auto [begin, end] : word_spans(name)) words.emplace_back(name.substr(begin, end - begin));
   return words;
+}
+
+bool is_alpha_word(std::string_view word) {
+  return !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+}
+
+// The runs of ASCII letters in `text`, lower-cased.
+std::vector<std::string> alpha_words(std::string_view text) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < text.size();) {
+    size_t end = i;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    if (end > i) words.push_back(ascii_lower(text.substr(i, end - i)));
+    i = std::max(end, i + 1);
+  }
+  return words;
+}
+
+// Words a substitution never replaces: too short or not alphabetic, SQL keywords, and function
+// words and `id`, which carry no database-specific meaning and keep questions readable.
+bool substitutable_word(const std::string& lower_word) {
+  static const std::set<std::string> kept = {"and", "the", "for", "from", "with", "per", "not", "are", "was",
+                                             "has", "had", "its", "out", "off", "own", "all", "any", "how",
+                                             "what", "which", "who", "whom", "when", "where", "why", "ids"};
+  return lower_word.size() >= 3 && lower_word.size() <= 14 && is_alpha_word(lower_word) &&
+         !is_sql_keyword(lower_word) && !kept.count(lower_word);
+}
+
+// `replacement` (lower case) in the case of `model`: all capitals (more than one letter), a capital
+// first letter, or lower case.
+std::string in_case_of(std::string_view model, std::string replacement) {
+  const bool first_upper = !model.empty() && std::isupper(static_cast<unsigned char>(model[0]));
+  const bool all_upper = model.size() > 1 && std::none_of(model.begin(), model.end(), [](char c) {
+                           return std::islower(static_cast<unsigned char>(c));
+                         });
+  if (all_upper) {
+    for (char& c : replacement) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  } else if (first_upper && !replacement.empty()) {
+    replacement[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(replacement[0])));
+  }
+  return replacement;
+}
+
+// The English plural of a lower-case word, by the regular rules; a word already ending in `s`
+// (many names are plural: `finances`, `roles`) stays as it is.
+std::string plural_of(const std::string& word) {
+  auto ends_with = [&](std::string_view tail) { return word.size() >= tail.size() && word.ends_with(tail); };
+  if (ends_with("s")) return word;
+  if (ends_with("x") || ends_with("z") || ends_with("ch") || ends_with("sh")) return word + "es";
+  if (word.size() >= 2 && word.back() == 'y' && std::string_view("aeiou").find(word[word.size() - 2]) == std::string_view::npos)
+    return word.substr(0, word.size() - 1) + "ies";
+  return word + "s";
 }
 
 }  // namespace
@@ -62,40 +123,104 @@ std::string respell_name(std::string_view name, int style) {
   return out;
 }
 
-std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std::string_view sql, uint64_t seed) {
-  const SqlLexResult lexed = lex_sql(sql);
-  if (!lexed.invalid_offsets.empty() || lexed.unterminated_comment) return std::nullopt;
+namespace {
 
-  std::set<std::string> table_names, column_names;
-  for (const Table& table : schema.tables) {
-    table_names.insert(ascii_lower(table.name));
-    for (const Column& column : table.columns) column_names.insert(ascii_lower(column.name));
+// What a rewrite of `sql` against `schema` must respect: the lowercase table and column names, the
+// names that keep their spelling (keywords, names that are both a table and a column) and every
+// other word of the query (aliases such as T1), which no new name may equal. nullopt when the query
+// does not lex or quotes a name of the schema (Spider writes values in double quotes, and one may
+// equal a table name).
+struct QueryNames {
+  SqlLexResult lexed;
+  std::set<std::string> table_names, column_names, used;
+  bool renamable(const std::string& lower_name) const {
+    return is_plain_identifier(lower_name) && !is_sql_keyword(lower_name) &&
+           !(table_names.count(lower_name) && column_names.count(lower_name));
   }
-  auto renamable = [&](const std::string& name) {
-    return is_plain_identifier(name) && !is_sql_keyword(name) &&
-           !(table_names.count(name) && column_names.count(name));
-  };
-  // Names that keep their spelling, and the query's other words (aliases such as T1): no new
-  // name may equal one of them.
-  std::set<std::string> used;
-  for (const auto* names : {&table_names, &column_names})
-    for (const std::string& name : *names)
-      if (!renamable(name)) used.insert(name);
-  for (const SqlToken& token : lexed.tokens) {
+};
+
+std::optional<QueryNames> read_query_names(const Schema& schema, std::string_view sql) {
+  QueryNames names;
+  names.lexed = lex_sql(sql);
+  if (!names.lexed.invalid_offsets.empty() || names.lexed.unterminated_comment) return std::nullopt;
+  for (const Table& table : schema.tables) {
+    names.table_names.insert(ascii_lower(table.name));
+    for (const Column& column : table.columns) names.column_names.insert(ascii_lower(column.name));
+  }
+  for (const auto* set : {&names.table_names, &names.column_names})
+    for (const std::string& name : *set)
+      if (!names.renamable(name)) names.used.insert(name);
+  for (const SqlToken& token : names.lexed.tokens) {
     if (token.kind == SqlTokenKind::kQuotedName) {
       const std::string name = ascii_lower(token.name());
-      if (table_names.count(name) || column_names.count(name)) return std::nullopt;
+      if (names.table_names.count(name) || names.column_names.count(name)) return std::nullopt;
     }
     if (token.kind == SqlTokenKind::kWord) {
       const std::string name = ascii_lower(token.text);
-      if (!table_names.count(name) && !column_names.count(name)) used.insert(name);
+      if (!names.table_names.count(name) && !names.column_names.count(name)) names.used.insert(name);
     }
   }
+  return names;
+}
+
+// `renamed` (lowercase original -> new spelling) applied to the schema and, token by token, to the
+// query: a word naming a table or column (not a function call) is replaced; values, aliases,
+// functions and keywords are not. nullopt when the rewritten query no longer resolves every name
+// under the new schema with the Spider parser.
+std::optional<RenamedExample> apply_renaming(const Schema& schema, std::string_view sql, const SqlLexResult& lexed,
+                                             const std::map<std::string, std::string>& renamed) {
+  auto name_for = [&](const std::string& original) {
+    auto found = renamed.find(ascii_lower(original));
+    return found == renamed.end() ? original : found->second;
+  };
+  RenamedExample result;
+  result.schema.db_id = schema.db_id;
+  for (const Table& source : schema.tables) {
+    Table table = source;
+    table.name = name_for(source.name);
+    for (Column& column : table.columns) column.name = name_for(column.name);
+    table.create_sql.clear();
+    result.schema.tables.push_back(std::move(table));
+  }
+  for (ForeignKey key : schema.foreign_keys) {
+    key.from_table = name_for(key.from_table);
+    key.from_column = name_for(key.from_column);
+    key.to_table = name_for(key.to_table);
+    key.to_column = name_for(key.to_column);
+    result.schema.foreign_keys.push_back(std::move(key));
+  }
+  size_t copied = 0;
+  for (size_t i = 0; i < lexed.tokens.size(); ++i) {
+    const SqlToken& token = lexed.tokens[i];
+    if (token.kind != SqlTokenKind::kWord) continue;
+    const bool call = i + 1 < lexed.tokens.size() && lexed.tokens[i + 1].kind == SqlTokenKind::kPunctuation &&
+                      lexed.tokens[i + 1].text == "(";
+    auto found = renamed.find(ascii_lower(token.text));
+    if (call || found == renamed.end()) continue;
+    result.sql.append(sql.substr(copied, token.begin - copied));
+    result.sql += found->second;
+    copied = token.end;
+  }
+  result.sql.append(sql.substr(copied));
+  try {
+    spider::parse_spider_sql(to_spider_schema(result.schema), result.sql);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std::string_view sql, uint64_t seed) {
+  std::optional<QueryNames> names = read_query_names(schema, sql);
+  if (!names) return std::nullopt;
+  std::set<std::string>& used = names->used;
 
   std::mt19937_64 rng(seed);
   std::map<std::string, std::string> renamed;  // lower-case original -> new spelling
   auto choose = [&](const std::string& original, bool is_table) {
-    if (!renamable(ascii_lower(original))) return;
+    if (!names->renamable(ascii_lower(original))) return;
     const int first_style = static_cast<int>(rng() % kNameStyles);
     const bool plural = is_table && rng() % 2 == 0;
     for (int k = 0; k < kNameStyles; ++k) {
@@ -113,50 +238,127 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
   for (const Table& table : schema.tables)
     for (const Column& column : table.columns)
       if (!renamed.count(ascii_lower(column.name))) choose(column.name, false);
-  auto name_for = [&](const std::string& original) {
-    auto found = renamed.find(ascii_lower(original));
-    return found == renamed.end() ? original : found->second;
+  return apply_renaming(schema, sql, names->lexed, renamed);
+}
+
+std::string substitute_question_words(std::string_view question, const std::map<std::string, std::string>& words) {
+  std::string out;
+  size_t i = 0;
+  while (i < question.size()) {
+    if (!std::isalpha(static_cast<unsigned char>(question[i]))) {
+      out += question[i++];
+      continue;
+    }
+    size_t end = i;
+    while (end < question.size() && std::isalpha(static_cast<unsigned char>(question[end]))) ++end;
+    const std::string_view token = question.substr(i, end - i);
+    const std::string lower = ascii_lower(token);
+    std::string replacement;
+    if (auto found = words.find(lower); found != words.end()) {
+      replacement = found->second;
+    } else {
+      // A plural of a substituted word: -ies for -y, -es, -s (tried in that order).
+      auto plural = [&](std::string_view tail, std::string_view singular_tail) -> bool {
+        if (lower.size() <= tail.size() || !lower.ends_with(tail)) return false;
+        auto stem = words.find(lower.substr(0, lower.size() - tail.size()) + std::string(singular_tail));
+        if (stem == words.end()) return false;
+        replacement = plural_of(stem->second);
+        return true;
+      };
+      if (!plural("ies", "y") && !plural("es", "")) plural("s", "");
+    }
+    out += replacement.empty() ? std::string(token) : in_case_of(token, replacement);
+    i = end;
+  }
+  return out;
+}
+
+std::vector<std::string> name_word_pool(const std::vector<const Schema*>& schemas) {
+  std::set<std::string> pool;
+  for (const Schema* schema : schemas)
+    for (const Table& table : schema->tables) {
+      for (const std::string& word : words_of(table.name))
+        if (substitutable_word(ascii_lower(word))) pool.insert(ascii_lower(word));
+      for (const Column& column : table.columns)
+        for (const std::string& word : words_of(column.name))
+          if (substitutable_word(ascii_lower(word))) pool.insert(ascii_lower(word));
+    }
+  return {pool.begin(), pool.end()};
+}
+
+std::optional<SubstitutedExample> substitute_schema_words(const Schema& schema, std::string_view sql,
+                                                          std::string_view question,
+                                                          const std::vector<std::string>& pool, uint64_t seed) {
+  std::optional<QueryNames> names = read_query_names(schema, sql);
+  if (!names || pool.empty()) return std::nullopt;
+
+  // Words that stay: those of names that keep their spelling and those inside string values. No
+  // replacement may be a word of the schema's names, of the question or of the query (an alias),
+  // so that a replacement never meets a word of another meaning.
+  std::set<std::string> kept, taken;
+  std::vector<std::string> to_replace;  // in order of first appearance: the draw is reproducible
+  auto scan_name = [&](const std::string& name) {
+    const bool renamable = names->renamable(ascii_lower(name));
+    for (const std::string& word : words_of(name)) {
+      const std::string lower = ascii_lower(word);
+      taken.insert(lower);
+      if (!renamable) kept.insert(lower);
+      else if (std::find(to_replace.begin(), to_replace.end(), lower) == to_replace.end()) to_replace.push_back(lower);
+    }
   };
+  for (const Table& table : schema.tables) {
+    scan_name(table.name);
+    for (const Column& column : table.columns) scan_name(column.name);
+  }
+  for (const SqlToken& token : names->lexed.tokens) {
+    if (token.kind == SqlTokenKind::kString)
+      for (const std::string& word : alpha_words(token.text)) kept.insert(word);
+    if (token.kind == SqlTokenKind::kWord) taken.insert(ascii_lower(token.text));
+  }
+  for (const std::string& word : alpha_words(question)) taken.insert(word);
 
-  RenamedExample result;
-  result.schema.db_id = schema.db_id;
-  for (const Table& source : schema.tables) {
-    Table table = source;
-    table.name = name_for(source.name);
-    for (Column& column : table.columns) column.name = name_for(column.name);
-    table.create_sql.clear();
-    result.schema.tables.push_back(std::move(table));
-  }
-  for (ForeignKey key : schema.foreign_keys) {
-    key.from_table = name_for(key.from_table);
-    key.from_column = name_for(key.from_column);
-    key.to_table = name_for(key.to_table);
-    key.to_column = name_for(key.to_column);
-    result.schema.foreign_keys.push_back(std::move(key));
+  std::mt19937_64 rng(seed);
+  std::map<std::string, std::string> words;  // lower-case word -> lower-case replacement
+  for (const std::string& word : to_replace) {
+    if (kept.count(word) || !substitutable_word(word)) continue;
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const std::string& candidate = pool[rng() % pool.size()];
+      if (taken.insert(candidate).second) {
+        words[word] = candidate;
+        break;
+      }
+    }
   }
 
-  // The query, token by token: a word naming a table or column (not a function call) is replaced.
-  size_t copied = 0;
-  for (size_t i = 0; i < lexed.tokens.size(); ++i) {
-    const SqlToken& token = lexed.tokens[i];
-    if (token.kind != SqlTokenKind::kWord) continue;
-    const bool call = i + 1 < lexed.tokens.size() && lexed.tokens[i + 1].kind == SqlTokenKind::kPunctuation &&
-                      lexed.tokens[i + 1].text == "(";
-    auto found = renamed.find(ascii_lower(token.text));
-    if (call || found == renamed.end()) continue;
-    result.sql.append(sql.substr(copied, token.begin - copied));
-    result.sql += found->second;
-    copied = token.end;
-  }
-  result.sql.append(sql.substr(copied));
+  std::map<std::string, std::string> renamed;  // lower-case name -> new spelling
+  std::set<std::string> new_names;
+  bool collision = false;
+  auto rename = [&](const std::string& name) {
+    const std::string lower = ascii_lower(name);
+    if (renamed.count(lower) || !names->renamable(lower)) return;
+    std::string spelled;
+    size_t copied = 0;
+    for (auto [begin, end] : word_spans(name)) {
+      spelled.append(name, copied, begin - copied);
+      const std::string word = name.substr(begin, end - begin);
+      auto found = words.find(ascii_lower(word));
+      spelled += found == words.end() ? word : in_case_of(word, found->second);
+      copied = end;
+    }
+    spelled.append(name, copied);
+    const std::string new_lower = ascii_lower(spelled);
+    if ((new_lower != lower && names->used.count(new_lower)) || !new_names.insert(new_lower).second) collision = true;
+    renamed[lower] = spelled;
+  };
+  for (const Table& table : schema.tables) rename(table.name);
+  for (const Table& table : schema.tables)
+    for (const Column& column : table.columns) rename(column.name);
+  if (collision) return std::nullopt;
 
-  // The rewritten query must still resolve every name, now against the new spellings.
-  try {
-    spider::parse_spider_sql(to_spider_schema(result.schema), result.sql);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-  return result;
+  std::optional<RenamedExample> rewritten = apply_renaming(schema, sql, names->lexed, renamed);
+  if (!rewritten) return std::nullopt;
+  return SubstitutedExample{std::move(rewritten->schema), std::move(rewritten->sql),
+                            substitute_question_words(question, words)};
 }
 
 }  // namespace t2sql

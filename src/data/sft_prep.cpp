@@ -14,6 +14,7 @@
 #include "common/progress.hpp"
 #include "data/augment.hpp"
 #include "data/qualify_query.hpp"
+#include "data/schema_rename.hpp"
 #include "data/synthetic_dataset.hpp"
 #include "sql/sandbox.hpp"
 
@@ -151,6 +152,18 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
   if (options.renamed_schema_copies < 0)
     fail(ErrorCode::kInvalidArgument, "--renamed-schema-copies must be 0 or more, not {}",
          options.renamed_schema_copies);
+  if (options.substituted_schema_copies < 0)
+    fail(ErrorCode::kInvalidArgument, "--substituted-schema-copies must be 0 or more, not {}",
+         options.substituted_schema_copies);
+  std::vector<std::string> word_pool;
+  if (options.substituted_schema_copies > 0) {
+    std::map<std::string, const Schema*> schemas;  // the chosen splits' databases
+    for (const SpiderExample* example : spider)
+      schemas.emplace(example->db_id, &corpus.table_schema(example->db_id, example->split));
+    std::vector<const Schema*> list;
+    for (const auto& [db_id, schema] : schemas) list.push_back(schema);
+    word_pool = name_word_pool(list);
+  }
   PrepSummary summary;
   std::string text;
   ProgressBar progress("prep", static_cast<int64_t>(spider_kept.size() + synthetic_kept.size()),
@@ -191,6 +204,25 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
                     example.db_id, source + "/renamed");
       ++summary.spider_records;
       ++summary.renamed_records;
+    }
+    for (int copy = 1; copy <= options.substituted_schema_copies; ++copy) {
+      const uint64_t seed = (options.seed + 0x2545F4914F6CDD1DULL) * 0x9E3779B97F4A7C15ULL +
+                            static_cast<uint64_t>(example.split) * 1'000'003ULL +
+                            static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+      auto substituted = corpus.substituted_example(example, options.prompt, word_pool, seed);
+      if (!substituted) {
+        ++summary.substituted_skipped;
+        continue;
+      }
+      const std::string substituted_answer = options.qualified_answers
+                                                 ? qualified_answer(substituted->schema, substituted->query, summary)
+                                                 : substituted->query;
+      append_record(text,
+                    build_conversation(substituted->schema_text, substituted->question, substituted_answer,
+                                       options.prompt.layout),
+                    example.db_id, source + "/substituted");
+      ++summary.spider_records;
+      ++summary.substituted_records;
     }
     progress.advance();
   }

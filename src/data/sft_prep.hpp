@@ -38,6 +38,11 @@ struct PrepOptions {
   // Extra copies whose table and column names are respelled, in the schema and in the answer
   // alike, with the schema also in a shuffled order (data/schema_rename.hpp). 0: none.
   int renamed_schema_copies = 0;
+  // Extra copies whose table and column names have their words replaced by words of other
+  // databases' names, in the schema, the answer and the question alike, with the schema in a
+  // shuffled order (data/schema_rename.hpp, substitute_schema_words). The words come from the
+  // names of the chosen splits' databases. 0: none.
+  int substituted_schema_copies = 0;
   // Answers with table-qualified column names and no table aliases (data/qualify_query.hpp), in
   // every record; a query that cannot be rewritten safely is kept as written (and counted).
   bool qualified_answers = false;
@@ -49,6 +54,8 @@ struct PrepSummary {
   size_t shuffled_records = 0;  // of spider_records: the shuffled-schema copies
   size_t renamed_records = 0;   // of spider_records: the renamed-schema copies
   size_t renamed_skipped = 0;   // renamed copies not written (the query could not be rewritten safely)
+  size_t substituted_records = 0;  // of spider_records: the word-substituted copies
+  size_t substituted_skipped = 0;  // substituted copies not written (likewise, or two names collided)
   size_t qualified_kept_as_written = 0;  // --qualified-answers: queries the rewrite left alone
   size_t synthetic_records = 0;
   size_t augmented_records = 0;

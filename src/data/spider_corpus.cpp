@@ -207,6 +207,19 @@ std::optional<SpiderCorpus::RenamedPrompt> SpiderCorpus::renamed_example(const s
   return RenamedPrompt{std::move(renamed->schema), std::move(text), std::move(renamed->sql)};
 }
 
+std::optional<SpiderCorpus::SubstitutedPrompt> SpiderCorpus::substituted_example(const SpiderExample& example,
+                                                                                const PromptOptions& options,
+                                                                                const std::vector<std::string>& pool,
+                                                                                uint64_t seed) {
+  const SerializeOptions serialize = prompt_serialize_options(options);
+  auto substituted = substitute_schema_words(database_schema(example.db_id, example.split, serialize.sample_rows),
+                                             example.query, example.question, pool, seed);
+  if (!substituted) return std::nullopt;
+  std::string text = serialize_schema(shuffle_schema(substituted->schema, seed), serialize).text;
+  return SubstitutedPrompt{std::move(substituted->schema), std::move(text), std::move(substituted->sql),
+                           std::move(substituted->question)};
+}
+
 std::vector<ChatMessage> SpiderCorpus::prompt(const std::string& db_id, const std::string& question,
                                               SpiderSplit split, const PromptOptions& options,
                                               std::span<const FewShotExample> few_shot) {

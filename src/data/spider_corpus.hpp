@@ -94,6 +94,19 @@ class SpiderCorpus {
   std::optional<RenamedPrompt> renamed_example(const std::string& db_id, SpiderSplit split,
                                                const PromptOptions& options, std::string_view query, uint64_t seed);
 
+  // The example with the words of its table and column names replaced from `pool`, as
+  // substitute_schema_words(seed) draws them (data/schema_rename.hpp): the new schema, its text in
+  // the order shuffle_schema(seed) draws, the rewritten query and question; nullopt when the query
+  // cannot be rewritten safely. Not kept.
+  struct SubstitutedPrompt {
+    Schema schema;
+    std::string schema_text;
+    std::string query;
+    std::string question;
+  };
+  std::optional<SubstitutedPrompt> substituted_example(const SpiderExample& example, const PromptOptions& options,
+                                                       const std::vector<std::string>& pool, uint64_t seed);
+
   // The prompt turns for a question on a database of this corpus.
   std::vector<ChatMessage> prompt(const std::string& db_id, const std::string& question,
                                   SpiderSplit split = SpiderSplit::kDev,
