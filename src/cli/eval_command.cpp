@@ -12,6 +12,7 @@
 #include "common/paths.hpp"
 #include "common/system_info.hpp"
 #include "eval/evaluator.hpp"
+#include "eval/paired_comparison.hpp"
 
 namespace t2sql::cli {
 namespace {
@@ -87,6 +88,31 @@ const CommandRegistrar registrar(30, [](CLI::App& app) {
   eval->add_option("--threads", flags->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   eval->add_option("--timeout", flags->timeout, "seconds allowed per query (default 30)");
   eval->callback([flags] { set_exit_code(run_eval(*flags)); });
+});
+
+struct CompareFlags {
+  std::string base;
+  std::string candidate;
+  std::string metric = "exec";
+  bool json = false;
+};
+
+const CommandRegistrar compare_registrar(31, [](CLI::App& app) {
+  auto flags = std::make_shared<CompareFlags>();
+  auto* compare = app.add_subcommand(
+      "compare", "Paired comparison of two `t2sql eval --json` results on the same gold file (McNemar's exact test)");
+  compare->add_option("--base", flags->base, "per-example results of the base run (t2sql eval --json)")->required();
+  compare->add_option("--new", flags->candidate, "per-example results of the new run, same gold file")->required();
+  compare->add_option("--metric", flags->metric, "exec (execution match) or exact (exact-set match)")
+      ->check(CLI::IsMember({"exec", "exact"}))
+      ->capture_default_str();
+  compare->add_flag("--json", flags->json, "print the comparison as JSON");
+  compare->callback([flags] {
+    const eval::PairedMetric metric = flags->metric == "exact" ? eval::PairedMetric::kExact : eval::PairedMetric::kExec;
+    const auto counts = eval::compare_eval_results(flags->base, flags->candidate, metric);
+    std::fputs((flags->json ? eval::comparison_to_json(counts, metric) : eval::format_comparison(counts, metric)).c_str(),
+               stdout);
+  });
 });
 
 }  // namespace
