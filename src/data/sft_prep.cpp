@@ -70,6 +70,14 @@ std::string comparable(std::string_view text) {
   return out;
 }
 
+// The seed of one extra copy of a Spider example, one per (seed, split, example, copy), so the file
+// does not depend on which other examples are kept. Each kind of copy adds its own constant to the
+// seed, so that a shuffled, a respelled and a substituted copy of an example draw independently.
+uint64_t copy_seed(uint64_t seed, const SpiderExample& example, int copy) {
+  return seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
+         static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+}
+
 // `query` with qualified column names (--qualified-answers), or as written when it cannot be.
 std::string qualified_answer(const Schema& schema, const std::string& query, PrepSummary& summary) {
   if (auto qualified = qualify_query_columns(schema, query)) return std::move(*qualified);
@@ -180,9 +188,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
                   example.db_id, source);
     ++summary.spider_records;
     for (int copy = 1; copy <= options.shuffled_schema_copies; ++copy) {
-      // One seed per (seed, split, example, copy): the file does not depend on which others are kept.
-      uint64_t seed = options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
-                      static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+      const uint64_t seed = copy_seed(options.seed, example, copy);
       const std::string shuffled = corpus.shuffled_schema_text(example.db_id, example.split, options.prompt, seed);
       append_record(text, build_conversation(shuffled, example.question, answer, options.prompt.layout),
                     example.db_id, source + "/shuffled");
@@ -190,9 +196,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       ++summary.shuffled_records;
     }
     for (int copy = 1; copy <= options.renamed_schema_copies; ++copy) {
-      const uint64_t seed = (options.seed + 0x5851F42D4C957F2DULL) * 0x9E3779B97F4A7C15ULL +
-                            static_cast<uint64_t>(example.split) * 1'000'003ULL +
-                            static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+      const uint64_t seed = copy_seed(options.seed + 0x5851F42D4C957F2DULL, example, copy);
       auto renamed = corpus.renamed_example(example.db_id, example.split, options.prompt, example.query, seed);
       if (!renamed) {
         ++summary.renamed_skipped;
@@ -206,9 +210,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       ++summary.renamed_records;
     }
     for (int copy = 1; copy <= options.substituted_schema_copies; ++copy) {
-      const uint64_t seed = (options.seed + 0x2545F4914F6CDD1DULL) * 0x9E3779B97F4A7C15ULL +
-                            static_cast<uint64_t>(example.split) * 1'000'003ULL +
-                            static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+      const uint64_t seed = copy_seed(options.seed + 0x2545F4914F6CDD1DULL, example, copy);
       auto substituted = corpus.substituted_example(example, options.prompt, word_pool, seed);
       if (!substituted) {
         ++summary.substituted_skipped;
