@@ -33,6 +33,7 @@ struct DataFlags {
   int shuffled_schema_copies = 0;
   int renamed_schema_copies = 0;
   int substituted_schema_copies = 0;
+  int substituted_augment_copies = 0;
   bool qualified_answers = false;
   std::string augment_databases = "train";
 };
@@ -109,6 +110,7 @@ int run_prep(const DataFlags& flags) {
   options.shuffled_schema_copies = flags.shuffled_schema_copies;
   options.renamed_schema_copies = flags.renamed_schema_copies;
   options.substituted_schema_copies = flags.substituted_schema_copies;
+  options.substituted_augment_copies = flags.substituted_augment_copies;
   options.qualified_answers = flags.qualified_answers;
   options.augment_all_databases = flags.augment_databases == "all";
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
@@ -127,6 +129,11 @@ int run_prep(const DataFlags& flags) {
     fmt::print("of the Spider records, {} are copies with the words of table and column names substituted ({} not "
                "written: the query quotes a schema name, could not be rewritten, or two names collided)\n",
                summary.substituted_records, summary.substituted_skipped);
+  }
+  if (summary.augmented_substituted_records + summary.augmented_substituted_skipped > 0) {
+    fmt::print("of the augmented records, {} are copies with the words of table and column names substituted ({} "
+               "not written: the query quotes a schema name, could not be rewritten, or two names collided)\n",
+               summary.augmented_substituted_records, summary.augmented_substituted_skipped);
   }
   if (flags.qualified_answers) {
     fmt::print("answers written with qualified column names; {} kept as written (a subquery in FROM, an "
@@ -192,6 +199,10 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
   prep->add_option("--substituted-schema-copies", flags->substituted_schema_copies,
                    "extra copies of each Spider example with the words of table and column names replaced by words "
                    "of other databases (schema, answer and question)")
+      ->capture_default_str();
+  prep->add_option("--substituted-augment-copies", flags->substituted_augment_copies,
+                   "extra copies of each templated pair (--augment-per-db) with its name words substituted, as "
+                   "--substituted-schema-copies does")
       ->capture_default_str();
   prep->add_flag("--qualified-answers", flags->qualified_answers,
                  "answers name every column as table.column, without table aliases (pairs with --schema-format qualified)");

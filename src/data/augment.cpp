@@ -7,6 +7,8 @@
 #include <random>
 #include <set>
 
+#include "common/hash.hpp"
+
 namespace t2sql {
 
 std::string plural_noun(const std::string& noun) {
@@ -29,13 +31,6 @@ bool plain_identifier(const std::string& name) {
   for (char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
   return true;
-}
-
-// FNV-1a 64 of the db_id: a per-database seed that is the same on every platform.
-uint64_t name_hash(const std::string& text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ULL;
-  return hash;
 }
 
 std::string quoted_identifier(const std::string& name) { return "\"" + name + "\""; }
@@ -445,7 +440,7 @@ class Generator {
 std::vector<SpiderExample> augment_database(const Schema& schema, const SqlSandbox& database, SpiderSplit split,
                                             const AugmentOptions& options) {
   std::vector<SpiderExample> examples;
-  Generator generator(schema, database, options.seed ^ name_hash(schema.db_id));
+  Generator generator(schema, database, options.seed ^ fnv1a64(schema.db_id));
   if (!generator.usable() || options.per_database <= 0) return examples;
   std::set<std::string> seen;
   // Templates that do not fit this database (no numeric column, no foreign key, no rows) fail;

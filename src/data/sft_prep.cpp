@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "common/hash.hpp"
 #include "common/progress.hpp"
 #include "data/augment.hpp"
 #include "data/qualify_query.hpp"
@@ -70,13 +71,19 @@ std::string comparable(std::string_view text) {
   return out;
 }
 
-// The seed of one extra copy of a Spider example, one per (seed, split, example, copy), so the file
-// does not depend on which other examples are kept. Each kind of copy adds its own constant to the
-// seed, so that a shuffled, a respelled and a substituted copy of an example draw independently.
-uint64_t copy_seed(uint64_t seed, const SpiderExample& example, int copy) {
-  return seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(example.split) * 1'000'003ULL +
-         static_cast<uint64_t>(example.index) * 131ULL + static_cast<uint64_t>(copy);
+// The seed of one extra copy of an example, one per (seed, group, example, copy), so the file does
+// not depend on which other examples are kept. `group` tells apart examples that share an index:
+// a Spider split, or the db_id's hash for a database's templated pairs. Each kind of copy adds its
+// own constant to the seed, so that a shuffled, a respelled and a substituted copy draw independently.
+uint64_t copy_seed(uint64_t seed, uint64_t group, size_t index, int copy) {
+  return seed * 0x9E3779B97F4A7C15ULL + group * 1'000'003ULL + static_cast<uint64_t>(index) * 131ULL +
+         static_cast<uint64_t>(copy);
 }
+uint64_t copy_seed(uint64_t seed, const SpiderExample& example, int copy) {
+  return copy_seed(seed, static_cast<uint64_t>(example.split), example.index, copy);
+}
+constexpr uint64_t kRenamedSalt = 0x5851F42D4C957F2DULL;
+constexpr uint64_t kSubstitutedSalt = 0x2545F4914F6CDD1DULL;
 
 // `query` with qualified column names (--qualified-answers), or as written when it cannot be.
 std::string qualified_answer(const Schema& schema, const std::string& query, PrepSummary& summary) {
@@ -86,7 +93,8 @@ std::string qualified_answer(const Schema& schema, const std::string& query, Pre
 }
 
 // Appends the templated pairs of each database (sorted by db_id, so the file is reproducible).
-void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::string& text, PrepSummary& summary) {
+void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std::vector<std::string>& word_pool,
+                     std::string& text, PrepSummary& summary) {
   std::map<std::string, SpiderSplit> databases;
   for (SpiderSplit split : options.splits)
     for (const SpiderExample& example : corpus.examples(split)) databases.emplace(example.db_id, split);
@@ -119,6 +127,23 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, std::stri
                                     : pair.query;
       append_record(text, build_conversation(schema_text, pair.question, answer, options.prompt.layout), db_id, "augment");
       ++summary.augmented_records;
+      for (int copy = 1; copy <= options.substituted_augment_copies; ++copy) {
+        const uint64_t seed = copy_seed(options.seed + kSubstitutedSalt, fnv1a64(db_id), pair.index, copy);
+        auto substituted = corpus.substituted_example(pair, options.prompt, word_pool, seed);
+        if (!substituted) {
+          ++summary.augmented_substituted_skipped;
+          continue;
+        }
+        const std::string substituted_answer = options.qualified_answers
+                                                   ? qualified_answer(substituted->schema, substituted->query, summary)
+                                                   : substituted->query;
+        append_record(text,
+                      build_conversation(substituted->schema_text, substituted->question, substituted_answer,
+                                         options.prompt.layout),
+                      db_id, "augment/substituted");
+        ++summary.augmented_records;
+        ++summary.augmented_substituted_records;
+      }
     }
     progress.advance();
   }
@@ -163,8 +188,11 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
   if (options.substituted_schema_copies < 0)
     fail(ErrorCode::kInvalidArgument, "--substituted-schema-copies must be 0 or more, not {}",
          options.substituted_schema_copies);
+  if (options.substituted_augment_copies < 0)
+    fail(ErrorCode::kInvalidArgument, "--substituted-augment-copies must be 0 or more, not {}",
+         options.substituted_augment_copies);
   std::vector<std::string> word_pool;
-  if (options.substituted_schema_copies > 0) {
+  if (options.substituted_schema_copies > 0 || options.substituted_augment_copies > 0) {
     std::map<std::string, const Schema*> schemas;  // the chosen splits' databases
     for (const SpiderExample* example : spider)
       schemas.emplace(example->db_id, &corpus.table_schema(example->db_id, example->split));
@@ -196,7 +224,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       ++summary.shuffled_records;
     }
     for (int copy = 1; copy <= options.renamed_schema_copies; ++copy) {
-      const uint64_t seed = copy_seed(options.seed + 0x5851F42D4C957F2DULL, example, copy);
+      const uint64_t seed = copy_seed(options.seed + kRenamedSalt, example, copy);
       auto renamed = corpus.renamed_example(example.db_id, example.split, options.prompt, example.query, seed);
       if (!renamed) {
         ++summary.renamed_skipped;
@@ -210,7 +238,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
       ++summary.renamed_records;
     }
     for (int copy = 1; copy <= options.substituted_schema_copies; ++copy) {
-      const uint64_t seed = copy_seed(options.seed + 0x2545F4914F6CDD1DULL, example, copy);
+      const uint64_t seed = copy_seed(options.seed + kSubstitutedSalt, example, copy);
       auto substituted = corpus.substituted_example(example, options.prompt, word_pool, seed);
       if (!substituted) {
         ++summary.substituted_skipped;
@@ -246,7 +274,7 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     progress.advance();
   }
   progress.finish();
-  if (options.augment_per_database > 0) augment_records(corpus, options, text, summary);
+  if (options.augment_per_database > 0) augment_records(corpus, options, word_pool, text, summary);
   write_file_atomic(out, text);
   summary.bytes = text.size();
   return summary;

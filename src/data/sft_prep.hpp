@@ -43,6 +43,9 @@ struct PrepOptions {
   // shuffled order (data/schema_rename.hpp, substitute_schema_words). The words come from the
   // names of the chosen splits' databases. 0: none.
   int substituted_schema_copies = 0;
+  // The same for the templated pairs: extra copies of each pair with its database's name words
+  // substituted (same word pool). 0: none.
+  int substituted_augment_copies = 0;
   // Answers with table-qualified column names and no table aliases (data/qualify_query.hpp), in
   // every record; a query that cannot be rewritten safely is kept as written (and counted).
   bool qualified_answers = false;
@@ -61,6 +64,8 @@ struct PrepSummary {
   size_t augmented_records = 0;
   size_t augmented_databases = 0;
   size_t augmented_dropped_as_dev = 0;  // pairs left out because they repeat a dev example
+  size_t augmented_substituted_records = 0;  // of augmented_records: the word-substituted copies
+  size_t augmented_substituted_skipped = 0;  // substituted copies of pairs not written
   size_t bytes = 0;
 };
 

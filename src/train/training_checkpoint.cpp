@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/error.hpp"
+#include "common/hash.hpp"
 #include "common/file_io.hpp"
 
 namespace fs = std::filesystem;
@@ -32,15 +33,11 @@ std::optional<int64_t> checkpoint_step(const std::string& name) {
 std::string file_checksum(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::kIo, "cannot read {}", path.string());
-  uint64_t hash = 1469598103934665603ULL;
+  uint64_t hash = kFnv1a64Offset;
   std::vector<char> buffer(1 << 20);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    std::streamsize n = in.gcount();
-    for (std::streamsize i = 0; i < n; ++i) {
-      hash ^= static_cast<unsigned char>(buffer[static_cast<size_t>(i)]);
-      hash *= 1099511628211ULL;
-    }
+    hash = fnv1a64(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())), hash);
   }
   return fmt::format("{:016x}", hash);
 }

@@ -5,6 +5,8 @@
 
 #include <cctype>
 #include <set>
+#include <sstream>
+#include <vector>
 
 #include "common/file_io.hpp"
 #include "data/sft_prep.hpp"
@@ -185,6 +187,82 @@ TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
     ++checked;
   });
   EXPECT_EQ(checked, summary.augmented_records);
+}
+
+// --substituted-augment-copies: each templated pair is followed by its copies, on the same
+// database, with other names in the schema, the question and the answer but the same query shape;
+// the copies are seeded (same seed, same file) and leave the other records as they were.
+TEST(SftPrep, SubstitutedAugmentCopiesFollowTheirPair) {
+  TempDir dir;
+  SpiderCorpus corpus(testing_support::vendored_spider_dir());
+  PrepOptions options;
+  options.num_train = 0;
+  options.prompt.schema_format = SchemaFormat::kCompact;
+  options.prompt.layout.roles = ConversationRoles::kUserOnly;
+  options.augment_per_database = 3;
+  options.progress = false;
+  const PrepSummary plain = prepare_sft_dataset(corpus, options, dir.path() / "plain.jsonl");
+  EXPECT_EQ(plain.augmented_substituted_records, 0u);
+  options.substituted_augment_copies = 1;
+  const PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "substituted.jsonl");
+  EXPECT_EQ(summary.augmented_records, plain.augmented_records + summary.augmented_substituted_records);
+  EXPECT_EQ(summary.augmented_substituted_records + summary.augmented_substituted_skipped, plain.augmented_records);
+  EXPECT_GT(summary.augmented_substituted_records, plain.augmented_records * 9 / 10);
+
+  auto question_of = [](const nlohmann::json& record) {
+    const std::string user = record["prompt"][0]["content"];
+    const size_t at = user.rfind("\n-- ");
+    return user.substr(at + 4, user.find('\n', at + 1) - at - 4);
+  };
+  auto tokens_of = [](const std::string& sql) {
+    std::vector<std::string> tokens;
+    std::istringstream in(sql);
+    for (std::string token; in >> token;) tokens.push_back(token);
+    return tokens;
+  };
+  nlohmann::json original;
+  std::vector<nlohmann::json> originals;
+  size_t copies = 0, changed_questions = 0, changed_answers = 0;
+  for_each_jsonl_record(dir.path() / "substituted.jsonl", [&](const nlohmann::json& record, int) {
+    if (record["source"] == "augment") {
+      original = record;
+      originals.push_back(record);
+      return;
+    }
+    ASSERT_EQ(record["source"], "augment/substituted");
+    ASSERT_FALSE(original.is_null());
+    ++copies;
+    EXPECT_EQ(record["db_id"], original["db_id"]);
+    EXPECT_NE(record["prompt"], original["prompt"]);
+    if (question_of(record) != question_of(original)) ++changed_questions;
+    const std::string sql = record["completion"][0]["content"];
+    const std::string original_sql = original["completion"][0]["content"];
+    if (sql != original_sql) ++changed_answers;  // names that are also keywords, or both a table and a column, stay
+    EXPECT_EQ(tokens_of(sql).size(), tokens_of(original_sql).size()) << original_sql << " vs " << sql;
+  });
+  EXPECT_EQ(copies, summary.augmented_substituted_records);
+  EXPECT_GT(changed_questions, copies * 9 / 10);
+  EXPECT_GT(changed_answers, copies * 9 / 10);
+  // The pairs themselves are those written without copies.
+  std::vector<nlohmann::json> plain_records;
+  for_each_jsonl_record(dir.path() / "plain.jsonl",
+                        [&](const nlohmann::json& record, int) { plain_records.push_back(record); });
+  EXPECT_EQ(plain_records, originals);
+
+  prepare_sft_dataset(corpus, options, dir.path() / "again.jsonl");
+  EXPECT_EQ(read_file(dir.path() / "again.jsonl"), read_file(dir.path() / "substituted.jsonl"));
+  options.seed = 7;
+  prepare_sft_dataset(corpus, options, dir.path() / "other_seed.jsonl");
+  EXPECT_NE(read_file(dir.path() / "other_seed.jsonl"), read_file(dir.path() / "substituted.jsonl"));
+}
+
+TEST(SftPrep, RefusesANegativeCountOfSubstitutedAugmentCopies) {
+  TempDir dir;
+  SpiderCorpus corpus(testing_support::vendored_spider_dir());
+  PrepOptions options;
+  options.substituted_augment_copies = -1;
+  options.progress = false;
+  EXPECT_THROW(prepare_sft_dataset(corpus, options, dir.path() / "x.jsonl"), Error);
 }
 
 }  // namespace
