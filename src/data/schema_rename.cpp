@@ -45,15 +45,22 @@ bool is_alpha_word(std::string_view word) {
   return !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
 }
 
-// The runs of ASCII letters in `text`, lower-cased.
-std::vector<std::string> alpha_words(std::string_view text) {
-  std::vector<std::string> words;
+// The runs of ASCII letters in `text` as [begin, end) spans.
+std::vector<std::pair<size_t, size_t>> letter_runs(std::string_view text) {
+  std::vector<std::pair<size_t, size_t>> runs;
   for (size_t i = 0; i < text.size();) {
     size_t end = i;
     while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
-    if (end > i) words.push_back(ascii_lower(text.substr(i, end - i)));
+    if (end > i) runs.emplace_back(i, end);
     i = std::max(end, i + 1);
   }
+  return runs;
+}
+
+// The runs of ASCII letters in `text`, lower-cased.
+std::vector<std::string> alpha_words(std::string_view text) {
+  std::vector<std::string> words;
+  for (auto [begin, end] : letter_runs(text)) words.push_back(ascii_lower(text.substr(begin, end - begin)));
   return words;
 }
 
@@ -243,15 +250,9 @@ std::optional<RenamedExample> rename_schema_and_query(const Schema& schema, std:
 
 std::string substitute_question_words(std::string_view question, const std::map<std::string, std::string>& words) {
   std::string out;
-  size_t i = 0;
-  while (i < question.size()) {
-    if (!std::isalpha(static_cast<unsigned char>(question[i]))) {
-      out += question[i++];
-      continue;
-    }
-    size_t end = i;
-    while (end < question.size() && std::isalpha(static_cast<unsigned char>(question[end]))) ++end;
-    const std::string_view token = question.substr(i, end - i);
+  size_t copied = 0;  // question[0, copied) is in `out`
+  for (auto [begin, end] : letter_runs(question)) {
+    const std::string_view token = question.substr(begin, end - begin);
     const std::string lower = ascii_lower(token);
     std::string replacement;
     if (auto found = words.find(lower); found != words.end()) {
@@ -267,9 +268,12 @@ std::string substitute_question_words(std::string_view question, const std::map<
       };
       if (!plural("ies", "y") && !plural("es", "")) plural("s", "");
     }
-    out += replacement.empty() ? std::string(token) : in_case_of(token, replacement);
-    i = end;
+    if (replacement.empty()) continue;
+    out.append(question.substr(copied, begin - copied));
+    out += in_case_of(token, replacement);
+    copied = end;
   }
+  out.append(question.substr(copied));
   return out;
 }
 
