@@ -92,6 +92,20 @@ std::string qualified_answer(const Schema& schema, const std::string& query, Pre
   return query;
 }
 
+// Appends one word-substituted copy of `example` (a Spider example or a templated pair) under
+// `source`; false when the copy cannot be written safely (substitute_schema_words()).
+bool append_substituted_copy(SpiderCorpus& corpus, const PrepOptions& options, const std::vector<std::string>& word_pool,
+                             const SpiderExample& example, uint64_t seed, const std::string& source, std::string& text,
+                             PrepSummary& summary) {
+  auto substituted = corpus.substituted_example(example, options.prompt, word_pool, seed);
+  if (!substituted) return false;
+  const std::string answer = options.qualified_answers ? qualified_answer(substituted->schema, substituted->query, summary)
+                                                       : substituted->query;
+  append_record(text, build_conversation(substituted->schema_text, substituted->question, answer, options.prompt.layout),
+                example.db_id, source);
+  return true;
+}
+
 // Appends the templated pairs of each database (sorted by db_id, so the file is reproducible).
 void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std::vector<std::string>& word_pool,
                      std::string& text, PrepSummary& summary) {
@@ -129,18 +143,10 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std
       ++summary.augmented_records;
       for (int copy = 1; copy <= options.substituted_augment_copies; ++copy) {
         const uint64_t seed = copy_seed(options.seed + kSubstitutedSalt, fnv1a64(db_id), pair.index, copy);
-        auto substituted = corpus.substituted_example(pair, options.prompt, word_pool, seed);
-        if (!substituted) {
+        if (!append_substituted_copy(corpus, options, word_pool, pair, seed, "augment/substituted", text, summary)) {
           ++summary.augmented_substituted_skipped;
           continue;
         }
-        const std::string substituted_answer = options.qualified_answers
-                                                   ? qualified_answer(substituted->schema, substituted->query, summary)
-                                                   : substituted->query;
-        append_record(text,
-                      build_conversation(substituted->schema_text, substituted->question, substituted_answer,
-                                         options.prompt.layout),
-                      db_id, "augment/substituted");
         ++summary.augmented_records;
         ++summary.augmented_substituted_records;
       }
@@ -239,18 +245,10 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     }
     for (int copy = 1; copy <= options.substituted_schema_copies; ++copy) {
       const uint64_t seed = copy_seed(options.seed + kSubstitutedSalt, example, copy);
-      auto substituted = corpus.substituted_example(example, options.prompt, word_pool, seed);
-      if (!substituted) {
+      if (!append_substituted_copy(corpus, options, word_pool, example, seed, source + "/substituted", text, summary)) {
         ++summary.substituted_skipped;
         continue;
       }
-      const std::string substituted_answer = options.qualified_answers
-                                                 ? qualified_answer(substituted->schema, substituted->query, summary)
-                                                 : substituted->query;
-      append_record(text,
-                    build_conversation(substituted->schema_text, substituted->question, substituted_answer,
-                                       options.prompt.layout),
-                    example.db_id, source + "/substituted");
       ++summary.spider_records;
       ++summary.substituted_records;
     }
