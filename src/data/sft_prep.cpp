@@ -185,18 +185,13 @@ PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options
     corpus.preload_databases(kept, options.prompt.sample_rows);
   }
 
-  if (options.shuffled_schema_copies < 0)
-    fail(ErrorCode::kInvalidArgument, "--shuffled-schema-copies must be 0 or more, not {}",
-         options.shuffled_schema_copies);
-  if (options.renamed_schema_copies < 0)
-    fail(ErrorCode::kInvalidArgument, "--renamed-schema-copies must be 0 or more, not {}",
-         options.renamed_schema_copies);
-  if (options.substituted_schema_copies < 0)
-    fail(ErrorCode::kInvalidArgument, "--substituted-schema-copies must be 0 or more, not {}",
-         options.substituted_schema_copies);
-  if (options.substituted_augment_copies < 0)
-    fail(ErrorCode::kInvalidArgument, "--substituted-augment-copies must be 0 or more, not {}",
-         options.substituted_augment_copies);
+  const std::pair<int, const char*> copy_counts[] = {
+      {options.shuffled_schema_copies, "--shuffled-schema-copies"},
+      {options.renamed_schema_copies, "--renamed-schema-copies"},
+      {options.substituted_schema_copies, "--substituted-schema-copies"},
+      {options.substituted_augment_copies, "--substituted-augment-copies"}};
+  for (const auto& [count, flag] : copy_counts)
+    if (count < 0) fail(ErrorCode::kInvalidArgument, "{} must be 0 or more, not {}", flag, count);
   std::vector<std::string> word_pool;
   if (options.substituted_schema_copies > 0 || options.substituted_augment_copies > 0) {
     std::map<std::string, const Schema*> schemas;  // the chosen splits' databases
