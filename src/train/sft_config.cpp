@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 
@@ -114,6 +115,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     m["resume_from_checkpoint"] = setter(&SftConfig::resume_from_checkpoint, "resume_from_checkpoint");
     m["max_train_minutes"] = setter(&SftConfig::max_train_minutes, "max_train_minutes");
     m["threads"] = setter(&SftConfig::threads, "threads");
+    m["device"] = setter(&SftConfig::device, "device");
     m["progress"] = setter(&SftConfig::progress, "progress");
     for (const std::string& key : kArchitectureKeys) {
       m["architecture." + key] = [key](SftConfig& c, const YAML::Node& n, const std::string& source) {
@@ -282,6 +284,16 @@ void validate_sft_config(const SftConfig& config) {
     if (config.lora.target_modules.empty()) fail(ErrorCode::kInvalidArgument, "lora.target_modules is empty");
   }
   if (config.output_dir.empty()) fail(ErrorCode::kInvalidArgument, "output_dir is required");
+  validate_device_name(config.device);
+}
+
+void validate_device_name(const std::string& device) {
+  if (device == "cpu" || device == "auto" || device == "cuda") return;
+  if (device.starts_with("cuda:") && device.size() > 5 &&
+      std::all_of(device.begin() + 5, device.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return;
+  }
+  fail(ErrorCode::kInvalidArgument, "device must be cpu, cuda, cuda:N or auto, not \"{}\"", device);
 }
 
 nlohmann::json sft_config_to_json(const SftConfig& c) {
@@ -327,6 +339,7 @@ nlohmann::json sft_config_to_json(const SftConfig& c) {
   j["save_total_limit"] = c.save_total_limit;
   j["output_dir"] = c.output_dir;
   j["max_train_minutes"] = c.max_train_minutes;
+  j["device"] = c.device;
   return j;
 }
 

@@ -85,6 +85,9 @@ struct SftConfig {
   std::string resume_from_checkpoint;  // "" no, "latest" (or "true") or a checkpoint folder
   double max_train_minutes = 0;      // > 0: save and stop after this wall-clock time (resumable)
   int64_t threads = 0;               // LibTorch intra-op threads (0: its default)
+  // Where the model trains: "cpu", "cuda" / "cuda:N" (needs a CUDA build of LibTorch), or "auto"
+  // (the first GPU when there is one, else the CPU).
+  std::string device = "cpu";
   bool progress = true;              // progress bar on stderr (when it is a terminal)
 };
 
@@ -102,6 +105,10 @@ SftConfig load_sft_config(const std::filesystem::path& path);
 
 // Checks values that do not depend on files (positive sizes, known schedule, ...).
 void validate_sft_config(const SftConfig& config);
+
+// Checks the spelling of a `device` value ("cpu", "auto", "cuda", "cuda:N"); whether the device
+// exists is known only to LibTorch (train/sft_trainer.cpp).
+void validate_device_name(const std::string& device);
 
 // The config as JSON (written next to checkpoints so a run documents itself).
 nlohmann::json sft_config_to_json(const SftConfig& config);

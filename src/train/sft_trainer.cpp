@@ -365,8 +365,11 @@ MicroBatch make_micro_batch(const std::vector<const PackedSequence*>& sequences)
 }
 
 torch::Tensor summed_token_loss(nn::LlamaModel& model, const MicroBatch& batch) {
-  auto hidden = model->hidden_states(batch.input_ids, {}, batch.position_ids, nullptr, batch.segment_ids);
-  auto flat_targets = batch.targets.reshape({-1});
+  // Batches are built on the CPU; the model may live on a GPU (`device`). A no-op on the CPU.
+  const auto device = model->model->embed_tokens->weight.device();
+  auto hidden = model->hidden_states(batch.input_ids.to(device), {}, batch.position_ids.to(device), nullptr,
+                                     batch.segment_ids.to(device));
+  auto flat_targets = batch.targets.to(device).reshape({-1});
   auto keep = flat_targets.ne(kIgnoreIndex).nonzero().squeeze(1);
   if (keep.numel() == 0) return hidden.sum() * 0.0;
   // Logits only where a loss is taken: the vocabulary projection is most of a small model's cost.
@@ -422,6 +425,26 @@ std::pair<double, double> optimizer_step(nn::LlamaModel& model, torch::optim::Ad
   for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   optimizer.step();
   return {loss_sum / denominator, grad_norm};
+}
+
+// The `device` key as a LibTorch device; a GPU that this build or machine lacks is an error
+// naming what is missing, never a silent fall-back to the CPU.
+torch::Device training_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  const bool cuda = torch::cuda::is_available();
+  if (name == "auto") return cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (!cuda) {
+    fail(ErrorCode::kUnsupported, "device {}: LibTorch sees no CUDA GPU (a CPU-only LibTorch build, or no GPU and "
+         "driver on this machine); use device: cpu", name);
+  }
+  torch::Device device(name);
+  const auto count = static_cast<int64_t>(torch::cuda::device_count());
+  if (device.has_index() && device.index() >= count) {
+    fail(ErrorCode::kInvalidArgument, "device {}: this machine has {} CUDA GPU(s)", name, count);
+  }
+  // Tensor cores for fp32 matrix products (TF32), as PyTorch's set_float32_matmul_precision("high").
+  at::globalContext().setFloat32MatmulPrecision("high");
+  return device;
 }
 
 void initialize_scratch_weights(nn::LlamaModel& model, double std) {
@@ -506,6 +529,9 @@ SftResult run_sft(const SftConfig& config, const SftHooks& hooks) {
     nn::add_lora_adapters(model, lora_config);
   }
   model->set_dropout(config.hidden_dropout, config.attention_dropout);
+  const torch::Device device = training_device(config.device);
+  model->to(device);  // before the optimizer, which holds the parameters
+  if (!device.is_cpu()) fmt::print(stderr, "training on {}\n", device.str());
   model->train();
 
   PackingOptions packing;

@@ -89,4 +89,21 @@ TEST(SftConfig, BadValuesAreErrors) {
   EXPECT_THROW(validate_sft_config(config), Error);  // scratch without an architecture
 }
 
+TEST(SftConfig, DeviceIsCpuByDefaultAndMisspelledDevicesAreNamed) {
+  EXPECT_EQ(SftConfig{}.device, "cpu");
+  for (const char* good : {"cpu", "cuda", "cuda:1", "auto"}) EXPECT_NO_THROW(validate_device_name(good)) << good;
+  for (const char* bad : {"gpu", "cuda:", "cuda:x", "CPU", ""}) {
+    try {
+      validate_device_name(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("cpu, cuda, cuda:N or auto"), std::string::npos) << e.what();
+    }
+  }
+  SftConfig config;
+  set_sft_config_value(config, "device", "cuda:0", "--device");
+  EXPECT_EQ(config.device, "cuda:0");
+  EXPECT_EQ(sft_config_to_json(config)["device"], "cuda:0");
+}
+
 }  // namespace

@@ -335,6 +335,38 @@ TEST_F(SftRun, InterruptedAndResumedRunReproducesTheLossCurve) {
   EXPECT_EQ(lines, 6);
 }
 
+// `device`: "auto" trains where LibTorch finds a GPU, else on the CPU; a GPU this build or machine
+// lacks is refused by name. With a GPU, the loss curve follows the CPU's (fp32 with TF32 products).
+TEST_F(SftRun, DeviceAutoFollowsTheCpuAndAMissingGpuIsNamed) {
+  fs::path dir = fresh_dir("device");
+  SftConfig cpu = config(dir);
+  cpu.max_steps = 3;
+  cpu.output_dir = (dir / "cpu").string();
+  auto reference = run_sft(cpu);
+  SftConfig automatic = cpu;
+  automatic.device = "auto";
+  automatic.output_dir = (dir / "auto").string();
+  auto result = run_sft(automatic);
+  ASSERT_EQ(result.step_losses.size(), reference.step_losses.size());
+  for (size_t i = 0; i < reference.step_losses.size(); ++i) {
+    EXPECT_NEAR(result.step_losses[i], reference.step_losses[i], torch::cuda::is_available() ? 2e-2 : 1e-9) << i;
+  }
+  if (torch::cuda::is_available()) {
+    EXPECT_TRUE(fs::exists(fs::path(automatic.output_dir) / "final" / "model.safetensors"));
+    return;
+  }
+  SftConfig cuda = cpu;
+  cuda.device = "cuda";
+  cuda.output_dir = (dir / "cuda").string();
+  try {
+    run_sft(cuda);
+    FAIL() << "a CUDA run without a GPU was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("device cuda: LibTorch sees no CUDA GPU"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(SftRun, CorruptLatestCheckpointIsRefusedByName) {
   fs::path dir = fresh_dir("corrupt");
   SftConfig c = config(dir);
