@@ -59,6 +59,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
     m["tokenizer"] = setter(&SftConfig::tokenizer, "tokenizer");
     m["chat_template"] = setter(&SftConfig::chat_template, "chat_template");
     m["use_lora"] = setter(&SftConfig::use_lora, "use_lora");
+    // `lora: false` in a recipe (a mapping there turns it on with settings); the flag `--lora false`.
+    m["lora"] = setter(&SftConfig::use_lora, "lora");
     m["lora.r"] = lora_setter(&SftLoraSettings::r, "lora.r");
     m["lora.alpha"] = lora_setter(&SftLoraSettings::alpha, "lora.alpha");
     m["lora.dropout"] = lora_setter(&SftLoraSettings::dropout, "lora.dropout");

@@ -56,6 +56,13 @@ TEST(SftConfig, LoadsNestedBlocksAndFlagsOverride) {
 TEST(SftConfig, LoraFalseMeansFullFineTuning) {
   auto path = write_temp("full.yaml", "model: m\ntrain_file: t.jsonl\nlora: false\n");
   EXPECT_FALSE(load_sft_config(path).use_lora);
+  // The same as a flag, as every key is.
+  SftConfig config;
+  set_sft_config_value(config, "lora", "false", "--lora");
+  EXPECT_FALSE(config.use_lora);
+  set_sft_config_value(config, "lora", "true", "--lora");
+  EXPECT_TRUE(config.use_lora);
+  EXPECT_THROW(set_sft_config_value(config, "lora", "sometimes", "--lora"), Error);
 }
 
 TEST(SftConfig, UnknownKeyNamesTheNearestValidKeyAndTheLine) {
