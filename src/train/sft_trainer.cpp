@@ -432,12 +432,12 @@ std::pair<double, double> optimizer_step(nn::LlamaModel& model, torch::optim::Ad
 torch::Device training_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   const bool cuda = torch::cuda::is_available();
-  if (name == "auto") return cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (name == "auto" && !cuda) return torch::kCPU;
   if (!cuda) {
     fail(ErrorCode::kUnsupported, "device {}: LibTorch sees no CUDA GPU (a CPU-only LibTorch build, or no GPU and "
          "driver on this machine); use device: cpu", name);
   }
-  torch::Device device(name);
+  torch::Device device = name == "auto" ? torch::Device(torch::kCUDA, 0) : torch::Device(name);
   const auto count = static_cast<int64_t>(torch::cuda::device_count());
   if (device.has_index() && device.index() >= count) {
     fail(ErrorCode::kInvalidArgument, "device {}: this machine has {} CUDA GPU(s)", name, count);
