@@ -5,8 +5,8 @@
 #
 #   tools/gpu_train/check_cpu_vs_cuda.sh TRAIN.jsonl EVAL.jsonl TOKENIZER_DIR
 #
-# Env: BIN (a built t2sql-model with CUDA; default build/gpu/t2sql-model, built first when missing,
-#      as train_candidates.sh does), STEPS (40).
+# Env: BIN (a t2sql-model built against a CUDA LibTorch; default build/gpu/t2sql-model, which
+#      train_candidates.sh builds), STEPS (40).
 set -u
 [ $# -eq 3 ] || { echo "usage: $0 TRAIN.jsonl EVAL.jsonl TOKENIZER_DIR" >&2; exit 2; }
 BIN=${BIN:-build/gpu/t2sql-model}
