@@ -16,6 +16,7 @@
 namespace t2sql {
 namespace {
 
+using testing_support::compact_prep_options;
 using testing_support::TempDir;
 
 // A two-table database with a foreign key, text and numeric columns, as tables.json describes it.
@@ -120,12 +121,8 @@ TEST(Augment, PluralNouns) {
 TEST(SftPrep, AugmentAppendsTemplatedRecordsWithTheDatabaseSchema) {
   TempDir dir;
   SpiderCorpus corpus(testing_support::vendored_spider_dir());
-  PrepOptions options;
-  options.num_train = 2;
-  options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.layout.roles = ConversationRoles::kUserOnly;
+  PrepOptions options = compact_prep_options(2);
   options.augment_per_database = 5;
-  options.progress = false;
   PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "train.jsonl");
   EXPECT_EQ(summary.spider_records, 2u);
   // Every database of train + train_others (not only those of the 2 kept examples).
@@ -152,13 +149,9 @@ TEST(SftPrep, AugmentAppendsTemplatedRecordsWithTheDatabaseSchema) {
 TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
   TempDir dir;
   SpiderCorpus corpus(testing_support::vendored_spider_dir());
-  PrepOptions options;
-  options.num_train = 0;
-  options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.layout.roles = ConversationRoles::kUserOnly;
+  PrepOptions options = compact_prep_options(0);
   options.augment_per_database = 30;
   options.augment_all_databases = true;
-  options.progress = false;
   PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "all.jsonl");
   EXPECT_GT(summary.augmented_dropped_as_dev, 0u);  // 30 per database reproduces a few
   auto squeeze = [](std::string text) {
@@ -195,12 +188,8 @@ TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
 TEST(SftPrep, SubstitutedAugmentCopiesFollowTheirPair) {
   TempDir dir;
   SpiderCorpus corpus(testing_support::vendored_spider_dir());
-  PrepOptions options;
-  options.num_train = 0;
-  options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.layout.roles = ConversationRoles::kUserOnly;
+  PrepOptions options = compact_prep_options(0);
   options.augment_per_database = 3;
-  options.progress = false;
   const PrepSummary plain = prepare_sft_dataset(corpus, options, dir.path() / "plain.jsonl");
   EXPECT_EQ(plain.augmented_substituted_records, 0u);
   options.substituted_augment_copies = 1;

@@ -15,6 +15,7 @@
 namespace t2sql {
 namespace {
 
+using testing_support::compact_prep_options;
 using testing_support::TempDir;
 
 Schema shop() {
@@ -88,12 +89,8 @@ TEST(SchemaShuffle, SeededAndActuallyReordered) {
 TEST(SftPrep, ShuffledSchemaCopiesRepeatTheExampleWithAnotherSchemaOrder) {
   TempDir dir;
   SpiderCorpus corpus(testing_support::vendored_spider_dir());
-  PrepOptions options;
-  options.num_train = 4;
-  options.prompt.schema_format = SchemaFormat::kCompact;
-  options.prompt.layout.roles = ConversationRoles::kUserOnly;
+  PrepOptions options = compact_prep_options(4);
   options.shuffled_schema_copies = 2;
-  options.progress = false;
   PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "train.jsonl");
   EXPECT_EQ(summary.spider_records, 12u);
   EXPECT_EQ(summary.shuffled_records, 8u);

@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "data/sft_prep.hpp"
 
 namespace t2sql::testing_support {
 
@@ -57,6 +58,17 @@ inline void make_sqlite_file(const std::filesystem::path& path, const std::strin
   sqlite3_free(message);
   sqlite3_close(db);
   if (rc != SQLITE_OK) throw std::runtime_error("setup SQL failed: " + error);
+}
+
+// `t2sql data prep` options of the default model's data: compact schema, the folded user turn,
+// `num_train` Spider examples (0: only augmentation), no progress bar.
+inline PrepOptions compact_prep_options(int64_t num_train) {
+  PrepOptions options;
+  options.num_train = num_train;
+  options.prompt.schema_format = SchemaFormat::kCompact;
+  options.prompt.layout.roles = ConversationRoles::kUserOnly;
+  options.progress = false;
+  return options;
 }
 
 inline std::filesystem::path vendored_spider_dir() {
