@@ -1,4 +1,4 @@
-// Shared helpers for the data module's tests: temporary folders and small SQLite files.
+// Shared helpers for the data module's tests: temporary folders, small SQLite files, prep options.
 #pragma once
 
 #include <sqlite3.h>
