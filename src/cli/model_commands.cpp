@@ -26,7 +26,7 @@ constexpr std::array kModelCommands = {
     ModelCommand{"train", "sft training (full or LoRA) from a YAML config"},
     ModelCommand{"quantize", "weight-only int8 / 4-bit quantization"},
     ModelCommand{"perplexity", "completion-token loss and perplexity on prepared records"},
-    ModelCommand{"model-info", "describe a checkpoint and the LibTorch build (threads, BLAS)"},
+    ModelCommand{"model-info", "describe the LibTorch build (threads, BLAS)"},
 };
 }  // namespace
 
