@@ -25,6 +25,7 @@ constexpr std::array kModelCommands = {
     ModelCommand{"predict", "predict SQL for a whole split (resumable)"},
     ModelCommand{"train", "sft training (full or LoRA) from a YAML config"},
     ModelCommand{"quantize", "weight-only int8 / 4-bit quantization"},
+    ModelCommand{"merge", "merge checkpoints from a mergekit-style YAML recipe (linear)"},
     ModelCommand{"perplexity", "completion-token loss and perplexity on prepared records"},
     ModelCommand{"model-info", "describe the LibTorch build (threads, BLAS)"},
 };

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command_registry.hpp"
+#include "common/edit_distance.hpp"
 #include "common/error.hpp"
 #include "train/sft_config.hpp"
 #include "train/sft_trainer.hpp"
@@ -34,7 +35,7 @@ const CommandRegistrar registrar(60, [](CLI::App& app) {
     for (const std::string& extra : sft->remaining()) {
       std::string name = extra.rfind("--", 0) == 0 ? extra.substr(2, extra.find('=') - 2) : extra;
       fail(ErrorCode::kInvalidArgument, "unknown flag {} (did you mean --{}?)", extra,
-           train::nearest_name(name, train::sft_config_keys()));
+           nearest_name(name, train::sft_config_keys()));
     }
     train::SftConfig config = flags->config.empty() ? train::SftConfig{} : train::load_sft_config(flags->config);
     for (const auto& [key, value] : flags->values) train::set_sft_config_value(config, key, value, "--" + key);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/ascii.hpp"
+#include "common/edit_distance.hpp"
 #include "sql/sql_lexer.hpp"
 
 namespace t2sql {
@@ -114,18 +115,7 @@ bool SchemaNames::has_column(std::string_view column) const {
 }
 
 size_t levenshtein_distance(std::string_view a, std::string_view b) {
-  std::string x = ascii_lower(a), y = ascii_lower(b);
-  std::vector<size_t> previous(y.size() + 1), current(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      size_t substitution = previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[y.size()];
+  return edit_distance(ascii_lower(a), ascii_lower(b));
 }
 
 std::string cut_at_first_semicolon(std::string_view text) {

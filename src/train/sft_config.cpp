@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "common/edit_distance.hpp"
 #include "common/error.hpp"
 #include "common/file_io.hpp"
 #include "train/lr_schedule.hpp"
@@ -157,28 +158,6 @@ std::vector<std::string> sft_config_keys() {
   std::vector<std::string> keys;
   for (const auto& [key, _] : setters()) keys.push_back(key);
   return keys;
-}
-
-std::string nearest_name(std::string_view name, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = static_cast<size_t>(-1);
-  for (const std::string& candidate : candidates) {
-    std::vector<size_t> previous(candidate.size() + 1), current(candidate.size() + 1);
-    for (size_t j = 0; j <= candidate.size(); ++j) previous[j] = j;
-    for (size_t i = 1; i <= name.size(); ++i) {
-      current[0] = i;
-      for (size_t j = 1; j <= candidate.size(); ++j) {
-        size_t substitution = previous[j - 1] + (name[i - 1] == candidate[j - 1] ? 0 : 1);
-        current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-      }
-      std::swap(previous, current);
-    }
-    if (previous[candidate.size()] < best_distance) {
-      best_distance = previous[candidate.size()];
-      best = candidate;
-    }
-  }
-  return best;
 }
 
 void set_sft_config_value(SftConfig& config, std::string_view key, std::string_view yaml_value,

@@ -113,7 +113,4 @@ void validate_device_name(const std::string& device);
 // The config as JSON (written next to checkpoints so a run documents itself).
 nlohmann::json sft_config_to_json(const SftConfig& config);
 
-// The valid name closest to `name` by edit distance ("" when `candidates` is empty).
-std::string nearest_name(std::string_view name, const std::vector<std::string>& candidates);
-
 }  // namespace t2sql::train

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/edit_distance.hpp"
 #include "common/error.hpp"
 #include "train/sft_config.hpp"
 
