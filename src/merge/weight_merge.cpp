@@ -109,13 +109,16 @@ torch::Tensor linear_combination(const std::vector<torch::Tensor>& tensors, cons
 MergeReport merge_checkpoints(const MergeConfig& config, const fs::path& output, bool progress) {
   if (config.merge_method != "linear") fail(ErrorCode::kUnsupported, "merge_method \"{}\" is not implemented", config.merge_method);
   if (config.models.empty()) fail(ErrorCode::kInvalidArgument, "the merge recipe lists no models");
-  std::vector<OpenedModel> models;
-  for (const auto& input : config.models) {
-    if (same_folder(input.model, output)) {
+  std::vector<fs::path> inputs;
+  for (const auto& input : config.models) inputs.push_back(input.model);
+  if (config.base_model) inputs.push_back(*config.base_model);
+  for (const auto& input : inputs) {
+    if (same_folder(input, output)) {
       fail(ErrorCode::kInvalidArgument, "the merge output {} is one of its inputs; write it to a new folder", output.string());
     }
-    models.push_back(open_model(input.model));
   }
+  std::vector<OpenedModel> models;
+  for (const auto& input : config.models) models.push_back(open_model(input.model));
   const fs::path config_source = config.base_model.value_or(config.models[0].model);
   const fs::path tokenizer_source = config.tokenizer_source.value_or(config_source);
   if (config.base_model) {
@@ -167,16 +170,18 @@ MergeReport merge_checkpoints(const MergeConfig& config, const fs::path& output,
   }
   bar.finish();
 
+  // config.json goes last: a folder whose write failed part way does not look like a model.
   fs::create_directories(output);
   nlohmann::json out_config = nn::load_llama_config(config_source).original;
   if (stored_dtypes.size() == 1) out_config["torch_dtype"] = nn::config_dtype_name(*stored_dtypes.begin());
-  write_file_atomic(output / "config.json", out_config.dump(2) + "\n");
+  fs::remove(output / "config.json");
   nn::write_safetensors_checkpoint(output, tensors.items(), 5'000'000'000ULL, {{"format", "pt"}, {"merge_method", config.merge_method}});
   for (const auto& item : tensors.items()) report.output_bytes += item.bytes.size();
   report.copied_files = nn::copy_model_files(tokenizer_source, output, nn::kTokenizerFiles) +
                         nn::copy_model_files(tokenizer_source, output, nn::kModelSettingFiles);
   // The recipe travels with the model, like mergekit's mergekit_config.yml.
   write_file_atomic(output / "merge_config.yaml", config.text);
+  write_file_atomic(output / "config.json", out_config.dump(2) + "\n");
   return report;
 }
 

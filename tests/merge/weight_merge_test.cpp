@@ -199,6 +199,8 @@ TEST(MergeCheckpoints, RefusesInputsThatCannotBeMerged) {
   EXPECT_NE(merge(two_model_recipe(a, dir / "nowhere", 1, 1), dir / "out").find("no such checkpoint folder"),
             std::string::npos);
   EXPECT_NE(merge(two_model_recipe(a, b, 1, 1), b).find("is one of its inputs"), std::string::npos);
+  EXPECT_NE(merge(two_model_recipe(a, a, 1, 1, "base_model: " + b.string() + "\n"), b).find("is one of its inputs"),
+            std::string::npos);
   // Weights that cancel.
   EXPECT_NE(merge(two_model_recipe(a, b, 1, -1), dir / "out").find("sum to 0"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "out" / "model.safetensors"));  // nothing written by any refusal
