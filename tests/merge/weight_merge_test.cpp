@@ -160,6 +160,46 @@ TEST(MergeCheckpoints, ASoupOfOneModelIsThatModelAndDtypeIsHonoured) {
   fs::remove_all(dir);
 }
 
+TEST(MergeCheckpoints, StorageDtypesMayDifferButNotIntegerAgainstFloat) {
+  auto dir = temp_dir("mixed");
+  auto a = perturbed_copy(kTiny, dir / "a", 1);
+  {
+    torch::NoGradGuard no_grad;
+    auto model = nn::load_llama_model(perturbed_copy(kTiny, dir / "b32", 2));
+    nn::save_llama_model(model, dir / "b16", nn::TensorDtype::kBF16);
+    nn::copy_model_files(kTiny, dir / "b16", nn::kTokenizerFiles);
+  }
+  merge_checkpoints(parse_merge_config(two_model_recipe(a, dir / "b16", 1, 1), "r"), dir / "out", false);
+  auto checkpoint = nn::SafetensorsCheckpoint::open(dir / "out");
+  for (const auto& name : checkpoint.names()) {
+    EXPECT_EQ(checkpoint.get(name).entry->dtype, nn::TensorDtype::kF32) << name;  // the first model's storage
+    auto expected = (tensor_of(a, name) + tensor_of(dir / "b16", name)) / 2.0;
+    EXPECT_LE((tensor_of(dir / "out", name) - expected).abs().max().item<double>(), 1e-6) << name;
+  }
+  // The same tensor names and shapes, one of them stored as integers.
+  auto source = nn::SafetensorsCheckpoint::open(a);
+  std::vector<torch::Tensor> storage;
+  std::vector<nn::TensorToWrite> tensors;
+  for (const auto& name : source.names()) {
+    auto view = source.get(name);
+    if (name == "model.norm.weight") {
+      storage.push_back(torch::ones(view.entry->shape, torch::kInt32));
+      tensors.push_back({name, nn::TensorDtype::kI32, view.entry->shape,
+                         std::string_view(static_cast<const char*>(storage.back().data_ptr()), view.size_bytes)});
+    } else {
+      tensors.push_back({name, view.entry->dtype, view.entry->shape,
+                         std::string_view(reinterpret_cast<const char*>(view.data), view.size_bytes)});
+    }
+  }
+  fs::create_directories(dir / "int");
+  nn::write_safetensors(dir / "int" / "model.safetensors", tensors);
+  fs::copy_file(a / "config.json", dir / "int" / "config.json");
+  nn::copy_model_files(kTiny, dir / "int", nn::kTokenizerFiles);
+  auto message = error_of([&] { merge_checkpoints(parse_merge_config(two_model_recipe(a, dir / "int", 1, 1), "r"), dir / "bad", false); });
+  EXPECT_NE(message.find("model.norm.weight is stored as F32 against I32"), std::string::npos) << message;
+  fs::remove_all(dir);
+}
+
 TEST(MergeCheckpoints, RefusesInputsThatCannotBeMerged) {
   auto dir = temp_dir("refuse");
   auto a = perturbed_copy(kTiny, dir / "a", 1), b = perturbed_copy(kTiny, dir / "b", 2);

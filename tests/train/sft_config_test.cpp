@@ -79,7 +79,7 @@ TEST(SftConfig, UnknownKeyNamesTheNearestValidKeyAndTheLine) {
   }
   SftConfig config;
   EXPECT_THROW(set_sft_config_value(config, "lora.rank", "8", "--lora.rank"), Error);
-  EXPECT_EQ(nearest_name("lora.rank", sft_config_keys()), "lora.r");
+  EXPECT_EQ(t2sql::nearest_name("lora.rank", sft_config_keys()), "lora.r");
 }
 
 TEST(SftConfig, BadValuesAreErrors) {
