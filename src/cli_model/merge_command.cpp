@@ -29,7 +29,8 @@ const CommandRegistrar registrar(62, [](CLI::App& app) {
     fmt::print("merged {} models ({}) into {}: {} tensors, {} parameters, {:.2f} MB\n", config.models.size(),
                config.merge_method, flags->output, report.tensors, report.parameters, report.output_bytes / 1e6);
     if (report.copied_files == 0)
-      fmt::print(stderr, "note: the tokenizer source has no tokenizer or settings files to take along; pass --tokenizer to use {}\n",
+      fmt::print(stderr, "note: the tokenizer source has no tokenizer or settings files to take along; copy its tokenizer\n"
+                         "      (tokenizer.json or tokenizer.model, tokenizer_config.json) into {} to use it on text\n",
                  flags->output);
   });
 });

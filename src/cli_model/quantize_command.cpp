@@ -32,7 +32,8 @@ const CommandRegistrar registrar(60, [](CLI::App& app) {
                report.quantized_layers, flags->type, report.input_bytes / 1e6, report.output_bytes / 1e6,
                100.0 * static_cast<double>(report.output_bytes) / static_cast<double>(report.input_bytes));
     if (report.copied_files == 0)
-      fmt::print(stderr, "note: {} has no tokenizer or settings files to take along; pass --tokenizer to use {}\n",
+      fmt::print(stderr, "note: {} has no tokenizer or settings files to take along; copy its tokenizer\n"
+                         "      (tokenizer.json or tokenizer.model, tokenizer_config.json) into {} to use it on text\n",
                  flags->input, flags->output);
   });
 });
