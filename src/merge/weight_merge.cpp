@@ -35,10 +35,6 @@ OpenedModel open_model(const fs::path& path) {
   return {path, std::move(config), nn::SafetensorsCheckpoint::open(path)};
 }
 
-bool is_floating(nn::TensorDtype dtype) {
-  return dtype == nn::TensorDtype::kF32 || dtype == nn::TensorDtype::kBF16 || dtype == nn::TensorDtype::kF16;
-}
-
 // The first config key whose value differs (or that only one side has).
 std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
   for (const auto& [key, value] : a.items())
@@ -70,7 +66,7 @@ void check_same_architecture(const OpenedModel& first, const OpenedModel& other)
            other.path.string(), name, fmt::join(a.shape, ", "), fmt::join(b.shape, ", "));
     }
     // Storage may differ (F32 against BF16), but floating values never merge with integer ones.
-    if (is_floating(a.dtype) != is_floating(b.dtype) || (!is_floating(a.dtype) && a.dtype != b.dtype)) {
+    if (!nn::interchangeable_dtypes(a.dtype, b.dtype)) {
       fail(ErrorCode::kInvalidArgument, "merge inputs {} and {}: tensor {} is stored as {} against {}", first.path.string(),
            other.path.string(), name, nn::dtype_name(a.dtype), nn::dtype_name(b.dtype));
     }
@@ -150,7 +146,7 @@ MergeReport merge_checkpoints(const MergeConfig& config, const fs::path& output,
   for (const auto& name : names) {
     const nn::TensorView first = models[0].checkpoint.get(name);
     const nn::TensorDtype dtype = config.out_dtype.value_or(first.entry->dtype);
-    const bool floating = is_floating(first.entry->dtype);
+    const bool floating = nn::is_floating(first.entry->dtype);
     torch::Tensor merged;
     if (floating) {
       std::vector<torch::Tensor> inputs;

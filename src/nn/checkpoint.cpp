@@ -61,8 +61,7 @@ void copy_into(torch::Tensor& target, const std::string& name, const Safetensors
          fmt::format("[{}]", fmt::join(target.sizes().vec(), ", ")));
   }
   auto source = tensor_from_view(*view);
-  if (is_floating(source.scalar_type()) != is_floating(target.scalar_type()) ||
-      (!is_floating(source.scalar_type()) && source.scalar_type() != target.scalar_type())) {
+  if (!interchangeable_dtypes(view->entry->dtype, tensor_dtype_of(target.scalar_type()))) {
     fail(ErrorCode::kCorrupt, "{}: tensor '{}' is stored as {} but {} is expected",
          checkpoint.source_of(name), name, dtype_name(view->entry->dtype),
          c10::toString(target.scalar_type()));

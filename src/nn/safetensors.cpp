@@ -28,6 +28,14 @@ std::string_view dtype_name(TensorDtype dtype) {
   return "?";
 }
 
+bool is_floating(TensorDtype dtype) {
+  return dtype == TensorDtype::kF32 || dtype == TensorDtype::kF16 || dtype == TensorDtype::kBF16;
+}
+
+bool interchangeable_dtypes(TensorDtype stored, TensorDtype expected) {
+  return is_floating(stored) ? is_floating(expected) : stored == expected;
+}
+
 std::size_t dtype_size(TensorDtype dtype) {
   switch (dtype) {
     case TensorDtype::kF32: return 4;

@@ -25,6 +25,11 @@ std::string_view dtype_name(TensorDtype dtype);
 std::size_t dtype_size(TensorDtype dtype);
 // nullopt for a dtype this reader does not handle.
 std::optional<TensorDtype> parse_dtype(std::string_view name);
+// F32, F16 or BF16.
+bool is_floating(TensorDtype dtype);
+// Whether a tensor stored as `stored` can fill (load) or join (merge) one of `expected`: floating
+// storages stand in for one another (values are converted), an integer one only for itself.
+bool interchangeable_dtypes(TensorDtype stored, TensorDtype expected);
 
 // One tensor as the header describes it; offsets are relative to the start of the data section.
 struct TensorEntry {

@@ -63,6 +63,24 @@ TEST(Safetensors, WriteThenReadRoundTrip) {
   fs::remove_all(dir);
 }
 
+// The one rule loading and merging share: floating storages convert into each other, integer
+// tensors (token ids, quantized codes) never into anything but themselves.
+TEST(Safetensors, FloatingStoragesAreInterchangeableIntegerOnesAreNot) {
+  using enum TensorDtype;
+  for (TensorDtype a : {kF32, kF16, kBF16}) {
+    EXPECT_TRUE(is_floating(a));
+    for (TensorDtype b : {kF32, kF16, kBF16}) EXPECT_TRUE(interchangeable_dtypes(a, b));
+    for (TensorDtype b : {kI64, kI32, kI8, kU8}) {
+      EXPECT_FALSE(interchangeable_dtypes(a, b));
+      EXPECT_FALSE(interchangeable_dtypes(b, a));
+    }
+  }
+  for (TensorDtype a : {kI64, kI32, kI8, kU8}) {
+    EXPECT_FALSE(is_floating(a));
+    for (TensorDtype b : {kI64, kI32, kI8, kU8}) EXPECT_EQ(interchangeable_dtypes(a, b), a == b);
+  }
+}
+
 TEST(Safetensors, ShardedCheckpointWithIndex) {
   auto dir = temp_dir("sharded");
   std::vector<float> values(16, 1.0f);
