@@ -104,15 +104,13 @@ int run_prep(const DataFlags& flags) {
   options.prompt = prompt_options(flags);
   if (flags.augment_per_db < 0)
     fail(ErrorCode::kInvalidArgument, "--augment-per-db must be 0 or more, not {}", flags.augment_per_db);
-  if (flags.augment_databases != "train" && flags.augment_databases != "all")
-    fail(ErrorCode::kInvalidArgument, "--augment-databases must be train or all, not '{}'", flags.augment_databases);
   options.augment_per_database = flags.augment_per_db;
   options.shuffled_schema_copies = flags.shuffled_schema_copies;
   options.renamed_schema_copies = flags.renamed_schema_copies;
   options.substituted_schema_copies = flags.substituted_schema_copies;
   options.substituted_augment_copies = flags.substituted_augment_copies;
   options.qualified_answers = flags.qualified_answers;
-  options.augment_all_databases = flags.augment_databases == "all";
+  options.augment_databases = parse_augment_databases(flags.augment_databases);
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
   fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
              summary.spider_records + summary.synthetic_records + summary.augmented_records, summary.spider_records,
@@ -207,7 +205,8 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
   prep->add_flag("--qualified-answers", flags->qualified_answers,
                  "answers name every column as table.column, without table aliases (pairs with --schema-format qualified)");
   prep->add_option("--augment-databases", flags->augment_databases,
-                   "train (databases of the chosen splits) or all (every database of tables.json, dev included)")
+                   "train (databases of the chosen splits), all (every database of tables.json, dev included) or "
+                   "unseen (only those the chosen splits do not use)")
       ->capture_default_str();
   add_prompt_flags(prep, *flags);
   prep->callback([flags] { set_exit_code(run_prep(*flags)); });

@@ -109,17 +109,19 @@ bool append_substituted_copy(SpiderCorpus& corpus, const PrepOptions& options, c
 // Appends the templated pairs of each database (sorted by db_id, so the file is reproducible).
 void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std::vector<std::string>& word_pool,
                      std::string& text, PrepSummary& summary) {
-  std::map<std::string, SpiderSplit> databases;
+  std::map<std::string, SpiderSplit> chosen;  // the databases of the chosen splits
   for (SpiderSplit split : options.splits)
-    for (const SpiderExample& example : corpus.examples(split)) databases.emplace(example.db_id, split);
-  if (options.augment_all_databases)
-    for (const auto& [db_id, schema] : corpus.table_schemas(SpiderSplit::kDev)) databases.emplace(db_id, SpiderSplit::kDev);
+    for (const SpiderExample& example : corpus.examples(split)) chosen.emplace(example.db_id, split);
+  std::map<std::string, SpiderSplit> databases;
+  if (options.augment_databases != AugmentDatabases::kUnseen) databases = chosen;
+  if (options.augment_databases != AugmentDatabases::kChosenSplits)
+    for (const auto& [db_id, schema] : corpus.table_schemas(SpiderSplit::kDev))
+      if (!chosen.contains(db_id)) databases.emplace(db_id, SpiderSplit::kDev);
   std::set<std::pair<std::string, std::string>> dev_texts;  // (db_id, comparable question or query)
-  if (options.augment_all_databases) {
-    for (const SpiderExample& example : corpus.examples(SpiderSplit::kDev)) {
-      dev_texts.emplace(example.db_id, comparable(example.question));
-      dev_texts.emplace(example.db_id, comparable(example.query));
-    }
+  for (const SpiderExample& example : corpus.examples(SpiderSplit::kDev)) {
+    if (!databases.contains(example.db_id) || databases.at(example.db_id) != SpiderSplit::kDev) continue;
+    dev_texts.emplace(example.db_id, comparable(example.question));
+    dev_texts.emplace(example.db_id, comparable(example.query));
   }
   AugmentOptions augment{options.augment_per_database, options.seed};
   ProgressBar progress("augment", static_cast<int64_t>(databases.size()), options.progress);
@@ -156,6 +158,13 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std
   progress.finish();
 }
 }  // namespace
+
+AugmentDatabases parse_augment_databases(const std::string& name) {
+  if (name == "train") return AugmentDatabases::kChosenSplits;
+  if (name == "all") return AugmentDatabases::kAll;
+  if (name == "unseen") return AugmentDatabases::kUnseen;
+  fail(ErrorCode::kInvalidArgument, "--augment-databases must be train, all or unseen, not '{}'", name);
+}
 
 PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options,
                                 const std::filesystem::path& out) {

@@ -15,6 +15,12 @@
 
 namespace t2sql {
 
+// Which databases `--augment-per-db` covers.
+enum class AugmentDatabases { kChosenSplits, kAll, kUnseen };
+
+// Parses "train", "all" or "unseen"; anything else is a kInvalidArgument error naming the flag.
+AugmentDatabases parse_augment_databases(const std::string& name);
+
 struct PrepOptions {
   std::vector<SpiderSplit> splits = {SpiderSplit::kTrain, SpiderSplit::kTrainOthers};
   int64_t num_train = -1;           // Spider examples kept (-1: all)
@@ -26,12 +32,15 @@ struct PrepOptions {
   uint64_t seed = 42;
   PromptOptions prompt;
   // Templated pairs per database (data/augment.hpp), appended after the Spider and synthetic
-  // records; 0: none. `augment_all_databases` also covers the dev databases (every database of
-  // tables.json), otherwise only those of the chosen Spider splits. A pair whose question or query
-  // equals (case and spacing aside) a dev example's on the same database is dropped, so the
-  // augmentation never hands the model a dev answer.
+  // records; 0: none. `augment_databases` says which databases get them: those of the chosen Spider
+  // splits, every database of tables.json (the dev databases too), or only those the chosen splits
+  // do not use (with train + train_others: the 20 dev databases, the ones a model trained on this
+  // file will be asked about; their schemas and values, never their questions). Whenever a dev
+  // database is covered, a pair whose question or query equals (case and spacing aside) a dev
+  // example's on the same database is dropped, so the augmentation never hands the model a dev
+  // answer.
   int augment_per_database = 0;
-  bool augment_all_databases = false;
+  AugmentDatabases augment_databases = AugmentDatabases::kChosenSplits;
   // Extra copies of every kept Spider example whose schema lists tables, columns and foreign keys
   // in a seeded random order (data/schema_shuffle.hpp); same question and answer. 0: none.
   int shuffled_schema_copies = 0;

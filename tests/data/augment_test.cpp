@@ -139,7 +139,7 @@ TEST(SftPrep, AugmentAppendsTemplatedRecordsWithTheDatabaseSchema) {
   });
   EXPECT_EQ(augmented, summary.augmented_records);
 
-  options.augment_all_databases = true;
+  options.augment_databases = AugmentDatabases::kAll;
   PrepSummary all = prepare_sft_dataset(corpus, options, dir.path() / "all.jsonl");
   EXPECT_EQ(all.augmented_databases, summary.augmented_databases + 20);  // + the dev databases
 }
@@ -151,7 +151,7 @@ TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
   SpiderCorpus corpus(testing_support::vendored_spider_dir());
   PrepOptions options = compact_prep_options(0);
   options.augment_per_database = 30;
-  options.augment_all_databases = true;
+  options.augment_databases = AugmentDatabases::kAll;
   PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "all.jsonl");
   EXPECT_GT(summary.augmented_dropped_as_dev, 0u);  // 30 per database reproduces a few
   auto squeeze = [](std::string text) {
@@ -180,6 +180,38 @@ TEST(SftPrep, AugmentOverDevDatabasesNeverRepeatsADevExample) {
     ++checked;
   });
   EXPECT_EQ(checked, summary.augmented_records);
+}
+
+// `unseen` covers exactly the databases of tables.json that the chosen splits do not use: with
+// train + train_others, the 20 dev databases; the dev-repeat filter still applies to them.
+TEST(SftPrep, AugmentUnseenCoversOnlyTheDatabasesTheSplitsDoNotUse) {
+  TempDir dir;
+  SpiderCorpus corpus(testing_support::vendored_spider_dir());
+  PrepOptions options = compact_prep_options(0);
+  options.augment_per_database = 30;
+  options.augment_databases = AugmentDatabases::kUnseen;
+  const PrepSummary summary = prepare_sft_dataset(corpus, options, dir.path() / "unseen.jsonl");
+  std::set<std::string> dev_databases, train_databases, written;
+  for (const SpiderExample& example : corpus.examples(SpiderSplit::kDev)) dev_databases.insert(example.db_id);
+  for (SpiderSplit split : options.splits)
+    for (const SpiderExample& example : corpus.examples(split)) train_databases.insert(example.db_id);
+  for_each_jsonl_record(dir.path() / "unseen.jsonl", [&](const nlohmann::json& record, int) {
+    EXPECT_EQ(record["source"], "augment");
+    written.insert(record["db_id"].get<std::string>());
+  });
+  EXPECT_EQ(written, dev_databases);
+  for (const std::string& db_id : written) EXPECT_FALSE(train_databases.contains(db_id)) << db_id;
+  EXPECT_EQ(summary.augmented_databases, 20u);
+  EXPECT_GT(summary.augmented_dropped_as_dev, 0u);
+
+  EXPECT_EQ(parse_augment_databases("train"), AugmentDatabases::kChosenSplits);
+  EXPECT_EQ(parse_augment_databases("all"), AugmentDatabases::kAll);
+  try {
+    parse_augment_databases("dev");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("train, all or unseen, not 'dev'"), std::string::npos);
+  }
 }
 
 // --substituted-augment-copies: each templated pair is followed by its copies, on the same
