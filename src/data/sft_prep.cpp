@@ -119,7 +119,8 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std
       if (!chosen.contains(db_id)) databases.emplace(db_id, SpiderSplit::kDev);
   std::set<std::pair<std::string, std::string>> dev_texts;  // (db_id, comparable question or query)
   for (const SpiderExample& example : corpus.examples(SpiderSplit::kDev)) {
-    if (!databases.contains(example.db_id) || databases.at(example.db_id) != SpiderSplit::kDev) continue;
+    const auto covered = databases.find(example.db_id);
+    if (covered == databases.end() || covered->second != SpiderSplit::kDev) continue;
     dev_texts.emplace(example.db_id, comparable(example.question));
     dev_texts.emplace(example.db_id, comparable(example.query));
   }

@@ -60,13 +60,12 @@ void copy_into(torch::Tensor& target, const std::string& name, const Safetensors
          checkpoint.source_of(name), name, fmt::format("[{}]", fmt::join(view->entry->shape, ", ")),
          fmt::format("[{}]", fmt::join(target.sizes().vec(), ", ")));
   }
-  auto source = tensor_from_view(*view);
   if (!interchangeable_dtypes(view->entry->dtype, tensor_dtype_of(target.scalar_type()))) {
     fail(ErrorCode::kCorrupt, "{}: tensor '{}' is stored as {} but {} is expected",
          checkpoint.source_of(name), name, dtype_name(view->entry->dtype),
          c10::toString(target.scalar_type()));
   }
-  target.copy_(source);
+  target.copy_(tensor_from_view(*view));
   checkpoint.release(name);
 }
 

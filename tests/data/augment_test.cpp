@@ -206,10 +206,12 @@ TEST(SftPrep, AugmentUnseenCoversOnlyTheDatabasesTheSplitsDoNotUse) {
 
   EXPECT_EQ(parse_augment_databases("train"), AugmentDatabases::kChosenSplits);
   EXPECT_EQ(parse_augment_databases("all"), AugmentDatabases::kAll);
+  EXPECT_EQ(parse_augment_databases("unseen"), AugmentDatabases::kUnseen);
   try {
     parse_augment_databases("dev");
     ADD_FAILURE() << "no error";
   } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(std::string(error.what()).find("train, all or unseen, not 'dev'"), std::string::npos);
   }
 }
