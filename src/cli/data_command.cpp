@@ -36,6 +36,7 @@ struct DataFlags {
   int substituted_augment_copies = 0;
   bool qualified_answers = false;
   std::string augment_databases = "train";
+  std::string augment_templates = "basic";
 };
 
 PromptOptions prompt_options(const DataFlags& flags) {
@@ -111,6 +112,7 @@ int run_prep(const DataFlags& flags) {
   options.substituted_augment_copies = flags.substituted_augment_copies;
   options.qualified_answers = flags.qualified_answers;
   options.augment_databases = parse_augment_databases(flags.augment_databases);
+  options.augment_templates = parse_augment_templates(flags.augment_templates);
   PrepSummary summary = prepare_sft_dataset(corpus, options, flags.out);
   fmt::print("wrote {} records ({} Spider, {} synthetic, {} augmented from {} databases, {} bytes) to {}\n",
              summary.spider_records + summary.synthetic_records + summary.augmented_records, summary.spider_records,
@@ -207,6 +209,10 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
   prep->add_option("--augment-databases", flags->augment_databases,
                    "train (databases of the chosen splits), all (every database of tables.json, dev included) or "
                    "unseen (only those the chosen splits do not use)")
+      ->capture_default_str();
+  prep->add_option("--augment-templates", flags->augment_templates,
+                   "basic (one-table and one-join shapes) or extended (adds joins with grouping and HAVING, two "
+                   "conditions, nested averages, set operations and joins through a link table)")
       ->capture_default_str();
   add_prompt_flags(prep, *flags);
   prep->callback([flags] { set_exit_code(run_prep(*flags)); });

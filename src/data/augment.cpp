@@ -67,7 +67,8 @@ struct Pair {
 
 class Generator {
  public:
-  Generator(const Schema& schema, const SqlSandbox& database, uint64_t seed) : schema_(schema), database_(database), rng_(seed) {
+  Generator(const Schema& schema, const SqlSandbox& database, uint64_t seed, AugmentTemplates templates)
+      : schema_(schema), database_(database), rng_(seed), extended_(templates == AugmentTemplates::kExtended) {
     for (const Table& table : schema.tables) {
       if (!plain_identifier(table.name) || table.natural_name.empty()) continue;
       tables_.push_back(&table);
@@ -81,12 +82,19 @@ class Generator {
         continue;
       keys_.push_back(&key);
     }
+    // Link tables: two keys of one table to two different tables (singer_in_concert -> singer, concert).
+    for (const ForeignKey* first : keys_)
+      for (const ForeignKey* second : keys_)
+        if (first != second && first->from_table == second->from_table && first->to_table != second->to_table)
+          links_.emplace_back(first, second);
   }
 
   bool usable() const { return !tables_.empty(); }
 
+  // The basic set draws from the first 20 templates only, so its pairs for a seed stay what they
+  // were before the extended ones existed (older recipes reproduce).
   std::optional<Pair> attempt() {
-    switch (rng_() % 20) {
+    switch (rng_() % (extended_ ? 33 : 20)) {
       case 0: return count_rows();
       case 1: return list_column();
       case 2: return two_columns();
@@ -106,7 +114,20 @@ class Generator {
       case 16: return most_common();
       case 17: return not_in();
       case 18: return group_average();
-      default: return between();
+      case 19: return between();
+      case 20: return join_most_count();
+      case 21: return join_having();
+      case 22: return join_superlative();
+      case 23: return join_group_aggregate();
+      case 24: return join_count_where();
+      case 25: return join_where_referencing();
+      case 26: return where_and();
+      case 27: return where_or();
+      case 28: return compared_to_average();
+      case 29: return join_except();
+      case 30: return intersect_ranges();
+      case 31: return join_intersect();
+      default: return two_hop();
     }
   }
 
@@ -427,11 +448,256 @@ class Generator {
     return Pair{q, fmt::format("SELECT {} FROM {} WHERE {} BETWEEN {} AND {}", a.column->name, t->name, b.column->name, low->sql, high->sql)};
   }
 
+
+  // A join whose referencing-side column is not the key itself ("whose singer id is 4" over the
+  // key that joins is no question people ask).
+  std::optional<JoinParts> join_on_other_column() {
+    auto j = any_join();
+    if (!j || j->from_column.column->name == j->key->from_column) return std::nullopt;
+    return j;
+  }
+
+  // ---- The extended set: the shapes Spider's medium, hard and extra-hard questions are made of
+  // (joins with grouping, ordering and HAVING, two conditions, nested averages, set operations,
+  // joins through a link table).
+
+  // The join written with either table first, as Spider's gold queries do: `from` and `to` are the
+  // aliases of the referencing and the referenced table.
+  struct AliasedJoin {
+    std::string clause, from, to;
+  };
+  AliasedJoin aliased(const JoinParts& j) {
+    if (below(2) == 0) return {join_clause(j), "T1", "T2"};
+    return {fmt::format("FROM {} AS T1 JOIN {} AS T2 ON T1.{}  =  T2.{}", j.to->name, j.from->name, j.key->to_column, j.key->from_column),
+            "T2", "T1"};
+  }
+
+  std::optional<Pair> join_most_count() {
+    auto j = any_join();
+    if (!j) return std::nullopt;
+    const AliasedJoin a = aliased(*j);
+    const bool most = below(3) != 0;
+    std::string q = most ? fmt::format(fmt::runtime(pick({"Which {1} has the most {2}? Give its {0}.",
+                                                          "What is the {0} of the {1} with the largest number of {2}?",
+                                                          "Show the {0} of the {1} that has the most {2}."})),
+                                       j->to_column.nl(), name_of(j->to), plural_of(j->from))
+                         : fmt::format(fmt::runtime(pick({"Which {1} has the fewest {2}? Give its {0}.",
+                                                          "What is the {0} of the {1} with the smallest number of {2}?"})),
+                                       j->to_column.nl(), name_of(j->to), plural_of(j->from));
+    return Pair{q, fmt::format("SELECT {}.{} {} GROUP BY {}.{} ORDER BY count(*) {} LIMIT 1", a.to, j->to_column.column->name, a.clause,
+                               a.from, j->key->from_column, most ? "DESC" : "ASC")};
+  }
+
+  std::optional<Pair> join_having() {
+    auto j = any_join();
+    if (!j) return std::nullopt;
+    const AliasedJoin a = aliased(*j);
+    const int n = 2 + static_cast<int>(below(2));
+    const bool at_least = below(2) == 0;
+    std::string q = fmt::format(fmt::runtime(at_least ? pick({"Which {1} have at least {3} {2}? List their {0}.",
+                                                              "Show the {0} of the {1} that have {3} or more {2}."})
+                                                      : pick({"Which {1} have more than {3} {2}? List their {0}.",
+                                                              "Find the {0} of {1} with more than {3} {2}."})),
+                                j->to_column.nl(), plural_of(j->to), plural_of(j->from), n);
+    return Pair{q, fmt::format("SELECT {}.{} {} GROUP BY {}.{} HAVING count(*)  {}  {}", a.to, j->to_column.column->name, a.clause, a.from,
+                               j->key->from_column, at_least ? ">=" : ">", n)};
+  }
+
+  // The row of one table with the highest or lowest number, answered with a column of the other.
+  std::optional<Pair> join_superlative() {
+    auto j = any_join();
+    if (!j) return std::nullopt;
+    const AliasedJoin a = aliased(*j);
+    const bool ordered_by_referencing = below(2) == 0;
+    const Table* ordered_table = ordered_by_referencing ? j->from : j->to;
+    auto number = any_column(ordered_table, true);
+    if (!number) return std::nullopt;
+    const ColumnRef& shown = ordered_by_referencing ? j->to_column : j->from_column;
+    const Table* shown_table = ordered_by_referencing ? j->to : j->from;
+    const bool highest = below(2) == 0;
+    std::string q = fmt::format(fmt::runtime(highest ? pick({"What is the {0} of the {1} related to the {2} with the highest {3}?",
+                                                             "Find the {0} of the {1} whose {2} has the largest {3}."})
+                                                     : pick({"What is the {0} of the {1} related to the {2} with the lowest {3}?",
+                                                             "Find the {0} of the {1} whose {2} has the smallest {3}."})),
+                                shown.nl(), name_of(shown_table), name_of(ordered_table), number->nl());
+    return Pair{q, fmt::format("SELECT {}.{} {} ORDER BY {}.{} {} LIMIT 1", ordered_by_referencing ? a.to : a.from, shown.column->name,
+                               a.clause, ordered_by_referencing ? a.from : a.to, number->column->name, highest ? "DESC" : "ASC")};
+  }
+
+  std::optional<Pair> join_group_aggregate() {
+    auto j = any_join();
+    if (!j) return std::nullopt;
+    auto number = any_column(j->from, true);
+    if (!number) return std::nullopt;
+    const AliasedJoin a = aliased(*j);
+    static const std::vector<std::pair<const char*, const char*>> functions = {
+        {"total", "sum"}, {"average", "avg"}, {"maximum", "max"}, {"minimum", "min"}};
+    const auto& [word, function] = one_of(functions);
+    std::string q = fmt::format(fmt::runtime(pick({"For each {0} of the {1}, what is the {2} {3} of their {4}?",
+                                                   "Show each {1} {0} and the {2} {3} of its {4}."})),
+                                j->to_column.nl(), plural_of(j->to), word, number->nl(), plural_of(j->from));
+    return Pair{q, fmt::format("SELECT {0}.{1} ,  {2}({3}.{4}) {5} GROUP BY {0}.{1}", a.to, j->to_column.column->name, function, a.from,
+                               number->column->name, a.clause)};
+  }
+
+  std::optional<Pair> join_count_where() {
+    auto j = any_join();
+    if (!j) return std::nullopt;
+    auto v = any_value(j->to_column, false);
+    if (!v) return std::nullopt;
+    const AliasedJoin a = aliased(*j);
+    std::string q = fmt::format(fmt::runtime(pick({"How many {0} belong to the {1} whose {2} is {3}?",
+                                                   "Count the {0} of the {1} with {2} {3}."})),
+                                plural_of(j->from), name_of(j->to), j->to_column.nl(), v->text);
+    return Pair{q, fmt::format("SELECT count(*) {} WHERE {}.{}  =  {}", a.clause, a.to, j->to_column.column->name, v->sql)};
+  }
+
+  // A column of the referenced table, filtered by a text or numeric condition on the referencing one.
+  std::optional<Pair> join_where_referencing() {
+    auto j = join_on_other_column();
+    if (!j) return std::nullopt;
+    const AliasedJoin a = aliased(*j);
+    if (below(2) == 0) {
+      auto v = any_value(j->from_column, false);
+      if (!v) return std::nullopt;
+      std::string q = fmt::format(fmt::runtime(pick({"What are the {0} of the {1} that have a {2} with {3} {4}?",
+                                                     "Show the {0} of {1} having a {2} whose {3} is {4}."})),
+                                  j->to_column.nl(), plural_of(j->to), name_of(j->from), j->from_column.nl(), v->text);
+      return Pair{q, fmt::format("SELECT {}.{} {} WHERE {}.{}  =  {}", a.to, j->to_column.column->name, a.clause, a.from,
+                                 j->from_column.column->name, v->sql)};
+    }
+    auto number = any_column(j->from, true);
+    if (!number) return std::nullopt;
+    auto v = any_value(*number, true);
+    if (!v) return std::nullopt;
+    const bool greater = below(2) == 0;
+    std::string q = fmt::format(fmt::runtime(pick({"List the {0} of the {1} that have a {2} with {3} {4} {5}.",
+                                                   "Which {1} have a {2} whose {3} is {4} {5}? Give their {0}."})),
+                                j->to_column.nl(), plural_of(j->to), name_of(j->from), number->nl(), greater ? "greater than" : "less than",
+                                v->text);
+    return Pair{q, fmt::format("SELECT DISTINCT {}.{} {} WHERE {}.{}  {}  {}", a.to, j->to_column.column->name, a.clause, a.from,
+                               number->column->name, greater ? ">" : "<", v->sql)};
+  }
+
+  std::optional<Pair> where_and() {
+    auto pair = column_pair(false);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto v = any_value(b, false);
+    auto number = any_column(t, true, b.column);
+    if (!v || !number || number->column == a.column) return std::nullopt;
+    auto n = any_value(*number, true);
+    if (!n) return std::nullopt;
+    const bool greater = below(2) == 0;
+    std::string q = fmt::format(fmt::runtime(pick({"Find the {0} of {1} whose {2} is {3} and whose {4} is {5} {6}.",
+                                                   "Which {1} have {2} {3} and a {4} {5} {6}? Show their {0}."})),
+                                a.nl(), plural_of(t), b.nl(), v->text, number->nl(), greater ? "greater than" : "less than", n->text);
+    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {}  =  {} AND {}  {}  {}", a.column->name, t->name, b.column->name, v->sql,
+                               number->column->name, greater ? ">" : "<", n->sql)};
+  }
+
+  std::optional<Pair> where_or() {
+    auto pair = column_pair(false);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto first = any_value(b, false), second = any_value(b, false);
+    if (!first || !second || first->sql == second->sql) return std::nullopt;
+    std::string q = fmt::format(fmt::runtime(pick({"Show the {0} of {1} whose {2} is {3} or {4}.",
+                                                   "What are the {0} of the {1} with {2} either {3} or {4}?"})),
+                                a.nl(), plural_of(t), b.nl(), first->text, second->text);
+    return Pair{q, fmt::format("SELECT {} FROM {} WHERE {}  =  {} OR {}  =  {}", a.column->name, t->name, b.column->name, first->sql,
+                               b.column->name, second->sql)};
+  }
+
+  std::optional<Pair> compared_to_average() {
+    auto pair = column_pair(true);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    const bool above = below(2) == 0;
+    std::string q = fmt::format(fmt::runtime(pick({"Which {2} have a {1} {3} the average? List their {0}.",
+                                                   "Find the {0} of {2} whose {1} is {3} the average {1} of all {2}."})),
+                                a.nl(), b.nl(), plural_of(t), above ? "above" : "below");
+    return Pair{q, fmt::format("SELECT {0} FROM {1} WHERE {2}  {3}  (SELECT avg({2}) FROM {1})", a.column->name, t->name, b.column->name,
+                               above ? ">" : "<")};
+  }
+
+  // Referenced rows with no referencing row matching a value: EXCEPT over a join.
+  std::optional<Pair> join_except() {
+    auto j = join_on_other_column();
+    if (!j) return std::nullopt;
+    auto v = any_value(j->from_column, false);
+    if (!v) return std::nullopt;
+    std::string q = fmt::format(fmt::runtime(pick({"Which {1} have no {2} with {3} {4}? Give their {0}.",
+                                                   "Find the {0} of {1} that do not have any {2} whose {3} is {4}."})),
+                                j->to_column.nl(), plural_of(j->to), name_of(j->from), j->from_column.nl(), v->text);
+    return Pair{q, fmt::format("SELECT {0} FROM {1} EXCEPT SELECT T2.{0} {2} WHERE T1.{3}  =  {4}", j->to_column.column->name, j->to->name,
+                               join_clause(*j), j->from_column.column->name, v->sql)};
+  }
+
+  // Values held both by rows above one number and by rows below another: INTERSECT on one table.
+  std::optional<Pair> intersect_ranges() {
+    auto pair = column_pair(true);
+    if (!pair) return std::nullopt;
+    const auto& [t, a, b] = *pair;
+    auto high = any_value(b, true), low = any_value(b, true);
+    if (!high || !low) return std::nullopt;
+    const bool both = below(2) == 0;
+    std::string q = both ? fmt::format("Which {0} belong both to {1} with {2} greater than {3} and to {1} with {2} less than {4}?", a.nl(),
+                                       plural_of(t), b.nl(), high->text, low->text)
+                         : fmt::format("Show the {0} of {1} with {2} greater than {3} or less than {4}.", a.nl(), plural_of(t), b.nl(),
+                                       high->text, low->text);
+    return Pair{q, fmt::format("SELECT {0} FROM {1} WHERE {2}  >  {3} {5} SELECT {0} FROM {1} WHERE {2}  <  {4}", a.column->name, t->name,
+                               b.column->name, high->sql, low->sql, both ? "INTERSECT" : "UNION")};
+  }
+
+  // Referenced rows that have referencing rows with two different values: INTERSECT over a join.
+  std::optional<Pair> join_intersect() {
+    auto j = join_on_other_column();
+    if (!j) return std::nullopt;
+    auto first = any_value(j->from_column, false), second = any_value(j->from_column, false);
+    if (!first || !second || first->sql == second->sql) return std::nullopt;
+    std::string q = fmt::format(fmt::runtime(pick({"Which {1} have both a {2} with {3} {4} and a {2} with {3} {5}? Give their {0}.",
+                                                   "Find the {0} of the {1} that have {2} whose {3} is {4} and also {2} whose {3} is {5}."})),
+                                j->to_column.nl(), plural_of(j->to), name_of(j->from), j->from_column.nl(), first->text, second->text);
+    return Pair{q, fmt::format("SELECT T2.{0} {1} WHERE T1.{2}  =  {3} INTERSECT SELECT T2.{0} {1} WHERE T1.{2}  =  {4}",
+                               j->to_column.column->name, join_clause(*j), j->from_column.column->name, first->sql, second->sql)};
+  }
+
+  // Two tables joined through a link table that references both.
+  std::optional<Pair> two_hop() {
+    if (links_.empty()) return std::nullopt;
+    const auto& [first_key, second_key] = one_of(links_);
+    const Table* link = schema_.find_table(first_key->from_table);
+    const Table* left = schema_.find_table(first_key->to_table);
+    const Table* right = schema_.find_table(second_key->to_table);
+    auto shown = any_column(left, false);
+    auto other = any_column(right, false);
+    if (!shown || !other) return std::nullopt;
+    const std::string clause = fmt::format("FROM {} AS T1 JOIN {} AS T2 ON T1.{}  =  T2.{} JOIN {} AS T3 ON T2.{}  =  T3.{}", left->name,
+                                           link->name, first_key->to_column, first_key->from_column, right->name,
+                                           second_key->from_column, second_key->to_column);
+    if (below(3) == 0) {
+      std::string q = fmt::format(fmt::runtime(pick({"Show the {0} of each {1} and the {2} of the {3} it is linked to by {4}.",
+                                                     "List the {0} of the {5} together with the {2} of their {6}."})),
+                                  shown->nl(), name_of(left), other->nl(), name_of(right), plural_of(link), plural_of(left),
+                                  plural_of(right));
+      return Pair{q, fmt::format("SELECT T1.{} ,  T3.{} {}", shown->column->name, other->column->name, clause)};
+    }
+    auto v = any_value(*other, false);
+    if (!v) return std::nullopt;
+    std::string q = fmt::format(fmt::runtime(pick({"What are the {0} of the {1} that have a {2} with the {3} whose {4} is {5}?",
+                                                   "Find the {0} of {1} linked to a {3} with {4} {5}."})),
+                                shown->nl(), plural_of(left), name_of(link), name_of(right), other->nl(), v->text);
+    return Pair{q, fmt::format("SELECT T1.{} {} WHERE T3.{}  =  {}", shown->column->name, clause, other->column->name, v->sql)};
+  }
+
   const Schema& schema_;
   const SqlSandbox& database_;
   std::mt19937_64 rng_;
+  bool extended_;
   std::vector<const Table*> tables_;
   std::vector<const ForeignKey*> keys_;
+  std::vector<std::pair<const ForeignKey*, const ForeignKey*>> links_;
   std::map<std::string, std::vector<Literal>> values_;
 };
 
@@ -440,7 +706,7 @@ class Generator {
 std::vector<SpiderExample> augment_database(const Schema& schema, const SqlSandbox& database, SpiderSplit split,
                                             const AugmentOptions& options) {
   std::vector<SpiderExample> examples;
-  Generator generator(schema, database, options.seed ^ fnv1a64(schema.db_id));
+  Generator generator(schema, database, options.seed ^ fnv1a64(schema.db_id), options.templates);
   if (!generator.usable() || options.per_database <= 0) return examples;
   std::set<std::string> seen;
   // Templates that do not fit this database (no numeric column, no foreign key, no rows) fail;

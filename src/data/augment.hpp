@@ -21,9 +21,17 @@
 
 namespace t2sql {
 
+// Which templates generate the pairs. kBasic: 20 one-table and one-join shapes (counts, lists,
+// conditions, ordering, grouping, NOT IN). kExtended adds 13 shapes of Spider's harder questions:
+// joins with grouping, HAVING and superlatives, two conditions, comparisons with an average,
+// EXCEPT / INTERSECT / UNION, and two tables joined through a link table. For a seed, kBasic gives
+// the same pairs as before kExtended existed.
+enum class AugmentTemplates { kBasic, kExtended };
+
 struct AugmentOptions {
   int per_database = 30;  // pairs per database (fewer when the database offers fewer templates)
   uint64_t seed = 42;
+  AugmentTemplates templates = AugmentTemplates::kBasic;
 };
 
 // Up to `per_database` pairs for `schema` (tables.json: natural names and Spider type categories)

@@ -124,7 +124,7 @@ void augment_records(SpiderCorpus& corpus, const PrepOptions& options, const std
     dev_texts.emplace(example.db_id, comparable(example.question));
     dev_texts.emplace(example.db_id, comparable(example.query));
   }
-  AugmentOptions augment{options.augment_per_database, options.seed};
+  AugmentOptions augment{options.augment_per_database, options.seed, options.augment_templates};
   ProgressBar progress("augment", static_cast<int64_t>(databases.size()), options.progress);
   for (const auto& [db_id, split] : databases) {
     const Schema& schema = corpus.table_schema(db_id, split);
@@ -165,6 +165,12 @@ AugmentDatabases parse_augment_databases(const std::string& name) {
   if (name == "all") return AugmentDatabases::kAll;
   if (name == "unseen") return AugmentDatabases::kUnseen;
   fail(ErrorCode::kInvalidArgument, "--augment-databases must be train, all or unseen, not '{}'", name);
+}
+
+AugmentTemplates parse_augment_templates(const std::string& name) {
+  if (name == "basic") return AugmentTemplates::kBasic;
+  if (name == "extended") return AugmentTemplates::kExtended;
+  fail(ErrorCode::kInvalidArgument, "--augment-templates must be basic or extended, not '{}'", name);
 }
 
 PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options,

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "data/augment.hpp"
 #include "data/spider_corpus.hpp"
 
 namespace t2sql {
@@ -20,6 +21,9 @@ enum class AugmentDatabases { kChosenSplits, kAll, kUnseen };
 
 // Parses "train", "all" or "unseen"; anything else is a kInvalidArgument error naming the flag.
 AugmentDatabases parse_augment_databases(const std::string& name);
+
+// Parses "basic" or "extended" (data/augment.hpp); anything else is a kInvalidArgument error.
+AugmentTemplates parse_augment_templates(const std::string& name);
 
 struct PrepOptions {
   std::vector<SpiderSplit> splits = {SpiderSplit::kTrain, SpiderSplit::kTrainOthers};
@@ -41,6 +45,7 @@ struct PrepOptions {
   // answer.
   int augment_per_database = 0;
   AugmentDatabases augment_databases = AugmentDatabases::kChosenSplits;
+  AugmentTemplates augment_templates = AugmentTemplates::kBasic;
   // Extra copies of every kept Spider example whose schema lists tables, columns and foreign keys
   // in a seeded random order (data/schema_shuffle.hpp); same question and answer. 0: none.
   int shuffled_schema_copies = 0;

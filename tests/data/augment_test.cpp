@@ -108,6 +108,95 @@ TEST(Augment, ValuesWithQuotesOrWildcardsAreNotUsed) {
   }
 }
 
+// Students, courses and the enrollments that link them: the shapes of the extended templates.
+struct SchoolFixture {
+  TempDir dir;
+  Schema schema;
+  std::filesystem::path file;
+
+  SchoolFixture() {
+    file = dir.path() / "school.sqlite";
+    testing_support::make_sqlite_file(file, R"(
+      CREATE TABLE student (Student_ID INTEGER PRIMARY KEY, Name TEXT, Major TEXT, Age INTEGER);
+      CREATE TABLE course (Course_ID INTEGER PRIMARY KEY, Title TEXT, Credits INTEGER);
+      CREATE TABLE enrollment (Student_ID INTEGER, Course_ID INTEGER, Grade TEXT, Score INTEGER,
+                               FOREIGN KEY (Student_ID) REFERENCES student(Student_ID),
+                               FOREIGN KEY (Course_ID) REFERENCES course(Course_ID));
+      INSERT INTO student VALUES (1, 'Ann', 'Math', 19), (2, 'Bob', 'Art', 22), (3, 'Cid', 'Math', 25), (4, 'Dee', 'Law', 21);
+      INSERT INTO course VALUES (1, 'Algebra', 4), (2, 'Painting', 2), (3, 'Contracts', 3);
+      INSERT INTO enrollment VALUES (1, 1, 'A', 91), (1, 2, 'B', 80), (2, 2, 'A', 95), (3, 1, 'C', 70), (3, 3, 'B', 84),
+                                    (4, 3, 'A', 90), (1, 3, 'A', 88);
+    )");
+    schema.db_id = "school";
+    schema.tables = {
+        Table{"student", "student", {{"Student_ID", "student id", "number", true}, {"Name", "name", "text", false},
+                                     {"Major", "major", "text", false}, {"Age", "age", "number", false}}, {}, {}},
+        Table{"course", "course", {{"Course_ID", "course id", "number", true}, {"Title", "title", "text", false},
+                                   {"Credits", "credits", "number", false}}, {}, {}},
+        Table{"enrollment", "enrollment", {{"Student_ID", "student id", "number", false}, {"Course_ID", "course id", "number", false},
+                                           {"Grade", "grade", "text", false}, {"Score", "score", "number", false}}, {}, {}},
+    };
+    schema.foreign_keys = {{"enrollment", "Student_ID", "student", "Student_ID"}, {"enrollment", "Course_ID", "course", "Course_ID"}};
+  }
+};
+
+// The shapes only the extended set writes: two joins, HAVING over a join, set operations, a
+// nested average, two conditions.
+bool extended_shape(const std::string& query) {
+  auto has = [&](const char* text) { return query.find(text) != std::string::npos; };
+  return has(" AS T3 ") || has(" INTERSECT ") || has(" EXCEPT ") || has(" UNION ") || has("(SELECT avg(") ||
+         (has(" JOIN ") && has(" HAVING ")) || (has(" AND ") && !has(" BETWEEN ")) || has(" OR ");
+}
+
+TEST(Augment, ExtendedTemplatesWriteHarderShapesThatRunAndReturnRows) {
+  SchoolFixture school;
+  SqlSandbox database(school.file);
+  auto pairs = augment_database(school.schema, database, SpiderSplit::kTrain, {200, 5, AugmentTemplates::kExtended});
+  ASSERT_GE(pairs.size(), 150u);
+  std::set<std::string> questions;
+  bool two_joins = false, set_operation = false, nested_average = false, join_having = false, two_conditions = false,
+       join_superlative = false;
+  for (const SpiderExample& pair : pairs) {
+    EXPECT_TRUE(questions.insert(pair.question).second) << pair.question;
+    QueryOutcome outcome = database.run(pair.query);
+    ASSERT_TRUE(outcome.ok()) << pair.query << ": " << outcome.error;
+    EXPECT_FALSE(outcome.result.rows.empty()) << pair.query;
+    auto has = [&](const char* text) { return pair.query.find(text) != std::string::npos; };
+    two_joins |= has(" JOIN course AS T3 ON T2.Course_ID  =  T3.Course_ID");
+    set_operation |= has(" INTERSECT ") || has(" EXCEPT ") || has(" UNION ");
+    nested_average |= has("(SELECT avg(");
+    join_having |= has(" JOIN ") && has(" HAVING count(*)");
+    two_conditions |= has(" AND ") || has(" OR ");
+    join_superlative |= has(" JOIN ") && has(" LIMIT 1");
+  }
+  EXPECT_TRUE(two_joins);
+  EXPECT_TRUE(set_operation);
+  EXPECT_TRUE(nested_average);
+  EXPECT_TRUE(join_having);
+  EXPECT_TRUE(two_conditions);
+  EXPECT_TRUE(join_superlative);
+}
+
+TEST(Augment, BasicTemplatesKeepTheirShapesAndArePickedByDefault) {
+  SchoolFixture school;
+  SqlSandbox database(school.file);
+  auto basic = augment_database(school.schema, database, SpiderSplit::kTrain, {200, 5});
+  ASSERT_GE(basic.size(), 60u);
+  for (const SpiderExample& pair : basic) EXPECT_FALSE(extended_shape(pair.query)) << pair.query;
+  auto explicit_basic = augment_database(school.schema, database, SpiderSplit::kTrain, {200, 5, AugmentTemplates::kBasic});
+  ASSERT_EQ(basic.size(), explicit_basic.size());
+  for (size_t i = 0; i < basic.size(); ++i) EXPECT_EQ(basic[i].query, explicit_basic[i].query);
+  EXPECT_EQ(parse_augment_templates("basic"), AugmentTemplates::kBasic);
+  EXPECT_EQ(parse_augment_templates("extended"), AugmentTemplates::kExtended);
+  try {
+    parse_augment_templates("all");
+    FAIL() << "an unknown template set was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(error.what()).find("basic or extended, not 'all'"), std::string::npos);
+  }
+}
+
 TEST(Augment, PluralNouns) {
   EXPECT_EQ(plural_noun("singer"), "singers");
   EXPECT_EQ(plural_noun("city"), "cities");
