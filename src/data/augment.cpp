@@ -342,7 +342,10 @@ class Generator {
     if (!a || !b) return std::nullopt;
     return JoinParts{key, from, to, *a, *b};
   }
-  static std::string join_clause(const JoinParts& j) {
+  // The referencing table as T1 (or, with `referenced_first`, the referenced one).
+  static std::string join_clause(const JoinParts& j, bool referenced_first = false) {
+    if (referenced_first)
+      return fmt::format("FROM {} AS T1 JOIN {} AS T2 ON T1.{}  =  T2.{}", j.to->name, j.from->name, j.key->to_column, j.key->from_column);
     return fmt::format("FROM {} AS T1 JOIN {} AS T2 ON T1.{}  =  T2.{}", j.from->name, j.to->name, j.key->from_column, j.key->to_column);
   }
 
@@ -448,7 +451,6 @@ class Generator {
     return Pair{q, fmt::format("SELECT {} FROM {} WHERE {} BETWEEN {} AND {}", a.column->name, t->name, b.column->name, low->sql, high->sql)};
   }
 
-
   // A join whose referencing-side column is not the key itself ("whose singer id is 4" over the
   // key that joins is no question people ask).
   std::optional<JoinParts> join_on_other_column() {
@@ -468,8 +470,7 @@ class Generator {
   };
   AliasedJoin aliased(const JoinParts& j) {
     if (below(2) == 0) return {join_clause(j), "T1", "T2"};
-    return {fmt::format("FROM {} AS T1 JOIN {} AS T2 ON T1.{}  =  T2.{}", j.to->name, j.from->name, j.key->to_column, j.key->from_column),
-            "T2", "T1"};
+    return {join_clause(j, true), "T2", "T1"};
   }
 
   std::optional<Pair> join_most_count() {
