@@ -211,8 +211,9 @@ const CommandRegistrar registrar(10, [](CLI::App& app) {
                    "unseen (only those the chosen splits do not use)")
       ->capture_default_str();
   prep->add_option("--augment-templates", flags->augment_templates,
-                   "basic (one-table and one-join shapes) or extended (adds joins with grouping and HAVING, two "
-                   "conditions, nested averages, set operations and joins through a link table)")
+                   "basic (one-table and one-join shapes), extended (adds joins with grouping and HAVING, two "
+                   "conditions, nested averages, set operations and joins through a link table) or wide (extended plus "
+                   "questions asking for two to four columns at once)")
       ->capture_default_str();
   add_prompt_flags(prep, *flags);
   prep->callback([flags] { set_exit_code(run_prep(*flags)); });

@@ -25,8 +25,10 @@ namespace t2sql {
 // conditions, ordering, grouping, NOT IN). kExtended adds 13 shapes of Spider's harder questions:
 // joins with grouping, HAVING and superlatives, two conditions, comparisons with an average,
 // EXCEPT / INTERSECT / UNION, and two tables joined through a link table. For a seed, kBasic gives
-// the same pairs as before kExtended existed.
-enum class AugmentTemplates { kBasic, kExtended };
+// the same pairs as before kExtended existed. kWide adds 8 shapes asking for two to four columns
+// at once (lists, conditions, ordering, top-n, joins, counts per group) and writes "an" before
+// vowels; kBasic and kExtended keep their pairs for a seed.
+enum class AugmentTemplates { kBasic, kExtended, kWide };
 
 struct AugmentOptions {
   int per_database = 30;  // pairs per database (fewer when the database offers fewer templates)

@@ -170,7 +170,8 @@ AugmentDatabases parse_augment_databases(const std::string& name) {
 AugmentTemplates parse_augment_templates(const std::string& name) {
   if (name == "basic") return AugmentTemplates::kBasic;
   if (name == "extended") return AugmentTemplates::kExtended;
-  fail(ErrorCode::kInvalidArgument, "--augment-templates must be basic or extended, not '{}'", name);
+  if (name == "wide") return AugmentTemplates::kWide;
+  fail(ErrorCode::kInvalidArgument, "--augment-templates must be basic, extended or wide, not '{}'", name);
 }
 
 PrepSummary prepare_sft_dataset(SpiderCorpus& corpus, const PrepOptions& options,

@@ -22,7 +22,7 @@ enum class AugmentDatabases { kChosenSplits, kAll, kUnseen };
 // Parses "train", "all" or "unseen"; anything else is a kInvalidArgument error naming the flag.
 AugmentDatabases parse_augment_databases(const std::string& name);
 
-// Parses "basic" or "extended" (data/augment.hpp); anything else is a kInvalidArgument error.
+// Parses "basic", "extended" or "wide" (data/augment.hpp); anything else is a kInvalidArgument error.
 AugmentTemplates parse_augment_templates(const std::string& name);
 
 struct PrepOptions {

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/paths.hpp"
+#include "common/yaml_keys.hpp"
 #include "common/utf8.hpp"
 #include "data/spider_corpus.hpp"
 #include "gen/constrained_decoding.hpp"
@@ -106,6 +107,7 @@ void apply_inference_config(const std::filesystem::path& path, InferenceOptions&
     fail(ErrorCode::kParse, "{}:{}:{}: {}", path.string(), error.mark.line + 1, error.mark.column + 1, error.msg);
   }
   if (!root.IsMap()) fail(ErrorCode::kParse, "{}: expected a mapping of option names to values", path.string());
+  reject_duplicate_keys(root, path.string());
   for (const auto& entry : root) {
     std::string key = entry.first.as<std::string>();
     const YAML::Node& value = entry.second;

@@ -10,6 +10,7 @@
 #include "common/edit_distance.hpp"
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "common/yaml_keys.hpp"
 
 namespace t2sql::merge {
 namespace {
@@ -95,6 +96,7 @@ MergeConfig parse_merge_config(std::string_view yaml_text, const std::string& so
     fail(ErrorCode::kParse, "{}:{}: malformed YAML: {}", source, e.mark.line + 1, e.msg);
   }
   if (!root.IsMap()) fail(ErrorCode::kParse, "{}: a merge recipe is a YAML map (merge_method, models, ...)", source);
+  reject_duplicate_keys(root, source);
   check_keys(root, {"merge_method", "models", "parameters", "dtype", "out_dtype", "base_model", "tokenizer_source"},
              {"slices", "modules", "tokenizer", "chat_template", "input_model_parameters"}, "recipe", source);
 

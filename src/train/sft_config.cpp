@@ -10,6 +10,7 @@
 #include "common/edit_distance.hpp"
 #include "common/error.hpp"
 #include "common/file_io.hpp"
+#include "common/yaml_keys.hpp"
 #include "train/lr_schedule.hpp"
 
 namespace t2sql::train {
@@ -185,6 +186,7 @@ SftConfig load_sft_config(const std::filesystem::path& path) {
   SftConfig config;
   if (root.IsNull()) return config;
   if (!root.IsMap()) fail(ErrorCode::kInvalidArgument, "{}: a recipe must be a mapping of keys", path.string());
+  reject_duplicate_keys(root, path.string());
   for (const auto& item : root) {
     std::string key = item.first.as<std::string>();
     std::string where = fmt::format("{}:{}", path.string(), item.first.Mark().line + 1);

@@ -204,6 +204,16 @@ TEST(InferenceConfig, ReadsYamlAndRejectsUnknownKeys) {
   write_file_atomic(dir / "bad_mode.yaml", "schema_linking: magic\n");
   EXPECT_THROW(apply_inference_config(dir / "bad_mode.yaml", options), Error);
   EXPECT_THROW(apply_inference_config(dir / "missing.yaml", options), Error);
+  // A key given twice is named with both lines, not settled silently by the later value.
+  write_file_atomic(dir / "twice.yaml", "num_beams: 4\nfew_shot: 1\nnum_beams: 2\n");
+  try {
+    apply_inference_config(dir / "twice.yaml", options);
+    FAIL() << "a repeated key was accepted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("twice.yaml:3: key 'num_beams' appears twice in one mapping (first at line 1)"),
+              std::string::npos)
+        << error.what();
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -107,6 +107,10 @@ TEST(MergeConfig, BadRecipesNameTheProblem) {
   EXPECT_NE(message("merge_method: linear\n" + models + "tokenizer_source: c\n").find("neither"), std::string::npos);
   EXPECT_NE(message("merge_method: linear\nmodels: [{model: a}\n").find("malformed YAML"), std::string::npos);
   EXPECT_NE(message("- linear\n").find("YAML map"), std::string::npos);
+  EXPECT_NE(message("merge_method: linear\n" + models + "merge_method: linear\n").find("recipe.yaml:3: key 'merge_method' appears twice"),
+            std::string::npos);
+  EXPECT_NE(message("merge_method: linear\nmodels: [{model: a, parameters: {weight: 1, weight: 2}}]\n").find("key 'weight' appears twice"),
+            std::string::npos);
   EXPECT_NE(error_of([] { load_merge_config("/nonexistent/recipe.yaml"); }).find("recipe.yaml"), std::string::npos);
 }
 

@@ -82,6 +82,33 @@ TEST(SftConfig, UnknownKeyNamesTheNearestValidKeyAndTheLine) {
   EXPECT_EQ(t2sql::nearest_name("lora.rank", sft_config_keys()), "lora.r");
 }
 
+// A recipe whose header comment lost its '#' turns a line into a second "model:" key; the later
+// value must not win silently.
+TEST(SftConfig, ARepeatedKeyIsNamedWithBothLines) {
+  auto path = write_temp("twice.yaml", "model: stage 20 (recipe.yaml) trained again\ntrain_file: t.jsonl\nmodel: runs/m\n");
+  try {
+    load_sft_config(path);
+    FAIL() << "a repeated key was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("twice.yaml:3: key 'model' appears twice in one mapping (first at line 1)"), std::string::npos)
+        << e.what();
+  }
+  auto nested = write_temp("twice_nested.yaml", "model: m\ntrain_file: t.jsonl\nlora:\n  r: 8\n  r: 16\n");
+  EXPECT_THROW(load_sft_config(nested), Error);
+}
+
+// Every committed recipe of the default model reads back: known keys, none repeated, values valid.
+TEST(SftConfig, EveryCommittedDefaultModelRecipeLoads) {
+  int recipes = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(T2SQL_TEST_SOURCE_DIR) / "models" / "default")) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("recipe") || entry.path().extension() != ".yaml") continue;
+    ++recipes;
+    EXPECT_NO_THROW(validate_sft_config(load_sft_config(entry.path()))) << name;
+  }
+  EXPECT_GE(recipes, 2);
+}
+
 TEST(SftConfig, BadValuesAreErrors) {
   SftConfig config;
   EXPECT_THROW(set_sft_config_value(config, "max_steps", "many", "--max_steps"), Error);
