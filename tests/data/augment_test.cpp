@@ -150,19 +150,26 @@ bool extended_shape(const std::string& query) {
          (has(" JOIN ") && has(" HAVING ")) || (has(" AND ") && !has(" BETWEEN ")) || has(" OR ");
 }
 
+// Every pair runs on its database and returns rows, and no question is asked twice.
+void expect_pairs_run_with_rows_once(const std::vector<SpiderExample>& pairs, const SqlSandbox& database) {
+  std::set<std::string> questions;
+  for (const SpiderExample& pair : pairs) {
+    EXPECT_TRUE(questions.insert(pair.question).second) << pair.question;
+    QueryOutcome outcome = database.run(pair.query);
+    EXPECT_TRUE(outcome.ok()) << pair.query << ": " << outcome.error;
+    EXPECT_FALSE(outcome.result.rows.empty()) << pair.query;
+  }
+}
+
 TEST(Augment, ExtendedTemplatesWriteHarderShapesThatRunAndReturnRows) {
   SchoolFixture school;
   SqlSandbox database(school.file);
   auto pairs = augment_database(school.schema, database, SpiderSplit::kTrain, {200, 5, AugmentTemplates::kExtended});
   ASSERT_GE(pairs.size(), 150u);
-  std::set<std::string> questions;
+  expect_pairs_run_with_rows_once(pairs, database);
   bool two_joins = false, set_operation = false, nested_average = false, join_having = false, two_conditions = false,
        join_superlative = false;
   for (const SpiderExample& pair : pairs) {
-    EXPECT_TRUE(questions.insert(pair.question).second) << pair.question;
-    QueryOutcome outcome = database.run(pair.query);
-    ASSERT_TRUE(outcome.ok()) << pair.query << ": " << outcome.error;
-    EXPECT_FALSE(outcome.result.rows.empty()) << pair.query;
     auto has = [&](const char* text) { return pair.query.find(text) != std::string::npos; };
     two_joins |= has(" JOIN course AS T3 ON T2.Course_ID  =  T3.Course_ID");
     set_operation |= has(" INTERSECT ") || has(" EXCEPT ") || has(" UNION ");
@@ -216,13 +223,9 @@ TEST(Augment, WideTemplatesAskForSeveralDifferentColumnsAndAgreeArticles) {
   SqlSandbox database(school.file);
   auto pairs = augment_database(school.schema, database, SpiderSplit::kTrain, {300, 5, AugmentTemplates::kWide});
   ASSERT_GE(pairs.size(), 200u);
-  std::set<std::string> questions;
+  expect_pairs_run_with_rows_once(pairs, database);
   int three_or_more = 0, joined_columns = 0, counted_per_group = 0, top_n = 0, extended = 0;
   for (const SpiderExample& pair : pairs) {
-    EXPECT_TRUE(questions.insert(pair.question).second) << pair.question;
-    QueryOutcome outcome = database.run(pair.query);
-    ASSERT_TRUE(outcome.ok()) << pair.query << ": " << outcome.error;
-    EXPECT_FALSE(outcome.result.rows.empty()) << pair.query;
     // "a age" never; the school's columns give "an age" often.
     for (const char* wrong : {" a age", " a enrollment", " a Ann", " a Art", " a Algebra"})
       EXPECT_EQ(pair.question.find(wrong), std::string::npos) << pair.question;
