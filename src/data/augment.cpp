@@ -56,13 +56,21 @@ std::optional<Literal> literal_of(const SqlValue& value) {
 }
 
 // "an" before a vowel sound the templates can meet ("an age", "an order id"); words starting
-// with "u" keep "a" ("a unit", "a user"), which is right more often than not.
-std::string agree_articles(const std::string& question) {
+// with "u" keep "a" ("a unit", "a user"), which is right more often than not. Database values
+// quoted in the question stay as they are ("Take a exam" must match its SQL literal).
+std::string agree_articles(const std::string& question, const std::vector<std::string>& values) {
+  std::vector<bool> in_value(question.size(), false);
+  for (const std::string& value : values) {
+    if (value.empty()) continue;
+    for (size_t at = question.find(value); at != std::string::npos; at = question.find(value, at + 1))
+      std::fill(in_value.begin() + static_cast<std::ptrdiff_t>(at), in_value.begin() + static_cast<std::ptrdiff_t>(at + value.size()), true);
+  }
   std::string out;
   out.reserve(question.size() + 8);
   for (size_t i = 0; i < question.size(); ++i) {
     out += question[i];
-    const bool article = question[i] == 'a' && (i == 0 || question[i - 1] == ' ') && i + 2 < question.size() && question[i + 1] == ' ';
+    const bool article = question[i] == 'a' && !in_value[i] && (i == 0 || question[i - 1] == ' ') && i + 2 < question.size() &&
+                         question[i + 1] == ' ';
     if (article && std::string_view("aeioAEIO").find(question[i + 2]) != std::string_view::npos) out += 'n';
   }
   return out;
@@ -112,9 +120,10 @@ class Generator {
   // so their pairs for a seed stay what they were before later templates existed (older recipes
   // reproduce). The wide set draws from all 41 and makes articles agree ("an age", not "a age").
   std::optional<Pair> attempt() {
+    values_named_.clear();
     if (wide_) {
       std::optional<Pair> pair = draw(rng_() % 41);
-      if (pair) pair->question = agree_articles(pair->question);
+      if (pair) pair->question = agree_articles(pair->question, values_named_);
       return pair;
     }
     return draw(rng_() % (extended_ ? 33 : 20));
@@ -224,7 +233,9 @@ class Generator {
     for (const Literal& literal : all)
       if ((literal.sql.front() != '\'') == numeric) fitting.push_back(&literal);
     if (fitting.empty()) return std::nullopt;
-    return *fitting[below(fitting.size())];
+    const Literal& chosen = *fitting[below(fitting.size())];
+    values_named_.push_back(chosen.text);
+    return chosen;
   }
 
   static std::string name_of(const Table* table) { return table->natural_name; }
@@ -910,6 +921,7 @@ class Generator {
   std::vector<const ForeignKey*> keys_;
   std::vector<std::pair<const ForeignKey*, const ForeignKey*>> links_;
   std::map<std::string, std::vector<Literal>> values_;
+  std::vector<std::string> values_named_;  // the values the current attempt put in its question
 };
 
 }  // namespace

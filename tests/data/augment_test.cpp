@@ -247,6 +247,31 @@ TEST(Augment, WideTemplatesAskForSeveralDifferentColumnsAndAgreeArticles) {
   EXPECT_EQ(parse_augment_templates("wide"), AugmentTemplates::kWide);
 }
 
+// "an" is written before a vowel in the template's words only: a value quoted in the question
+// keeps its own spelling, so the question still names the literal its query compares with.
+TEST(Augment, WideArticlesLeaveValuesAsTheyAre) {
+  TempDir dir;
+  auto file = dir.path() / "task.sqlite";
+  testing_support::make_sqlite_file(file, R"(
+    CREATE TABLE task (Task_ID INTEGER PRIMARY KEY, Title TEXT, Owner TEXT, Hours INTEGER);
+    INSERT INTO task VALUES (1, 'take a exam', 'Ann', 3), (2, 'write a essay', 'Bob', 5), (3, 'read', 'Ann', 2);
+  )");
+  Schema schema;
+  schema.db_id = "task";
+  schema.tables = {Table{"task", "task", {{"Task_ID", "task id", "number", true}, {"Title", "title", "text", false},
+                                          {"Owner", "owner", "text", false}, {"Hours", "hours", "number", false}}, {}, {}}};
+  SqlSandbox database(file);
+  int quoted = 0;
+  for (const SpiderExample& pair : augment_database(schema, database, SpiderSplit::kTrain, {200, 3, AugmentTemplates::kWide})) {
+    for (const char* value : {"take a exam", "write a essay"}) {
+      if (pair.query.find(std::string("'") + value + "'") == std::string::npos) continue;
+      ++quoted;
+      EXPECT_NE(pair.question.find(value), std::string::npos) << pair.question << " / " << pair.query;
+    }
+  }
+  EXPECT_GT(quoted, 0);
+}
+
 // Committed recipes regenerate their data from (templates, seed): the extended set's pairs for a
 // seed must not move when templates are added. The fingerprint is of this fixture's pairs as the
 // extended set wrote them when the wide set was added (checked then against a full recipe's file,
