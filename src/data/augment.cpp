@@ -748,8 +748,9 @@ class Generator {
     return r < 8 ? 2 : r < 17 ? 3 : 4;
   }
 
-  // Up to `count` (at least two when more than one is asked) different nameable columns of `table`, in a random order, none of
-  // them `excluded`. Fisher-Yates on mt19937_64 draws, so the order is the same on every platform.
+  // Up to `count` different nameable columns of `table` (at least two when more than one is
+  // asked), in a random order, none of them `excluded`. Fisher-Yates on mt19937_64 draws, so the
+  // order is the same on every platform.
   std::optional<std::vector<ColumnRef>> some_columns(const Table* table, size_t count, const Column* excluded = nullptr) {
     std::vector<ColumnRef> candidates;
     for (const Column& column : table->columns)
